@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// vswitchd: the DPDK primary process. Wires EAL, the packet pool, the
+// forwarding lcores, the config store and the gRPC server; the main thread
+// then runs MAC learning, aging and snapshot reclaim until SIGINT/SIGTERM.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "apps/vswitchd/dpdk_log.h"
+#include "apps/vswitchd/flags.h"
+#include "lib/dpdk/mempool.h"
+#include "vswitch/control/config_store.h"
+#include "vswitch/control/port_manager.h"
+#include "vswitch/control/snapshot_publisher.h"
+#include "vswitch/control/stats.h"
+#include "vswitch/dataplane/forwarding_loop.h"
+#include "vswitch/rpc/vswitch_service.h"
+
+namespace vswitch::app {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+[[noreturn]] void Exit2(const std::string& msg) {
+  std::fprintf(stderr, "vswitchd: %s\n", msg.c_str());
+  std::exit(2);
+}
+
+std::vector<uint32_t> FwdLcores() {
+  std::vector<uint32_t> out;
+  for (absl::string_view part : absl::StrSplit(FLAGS_fwd_lcores, ',')) {
+    uint32_t id = 0;
+    absl::SimpleAtoi(part, &id);  // Checked by the flag's validator.
+    for (uint32_t seen : out) {
+      if (seen == id) {
+        Exit2(absl::StrFormat("--fwd_lcores=%s lists lcore %u twice", FLAGS_fwd_lcores, id));
+      }
+    }
+    if (id == FLAGS_main_lcore) {
+      Exit2(absl::StrFormat("--fwd_lcores=%s includes the main lcore %u", FLAGS_fwd_lcores, id));
+    }
+    out.push_back(id);
+  }
+  return out;
+}
+
+// True when hugetlbfs is mounted and has free pages.
+bool HugepagesAvailable() {
+  std::ifstream mounts("/proc/mounts");
+  std::string line;
+  bool mounted = false;
+  while (std::getline(mounts, line)) {
+    mounted |= line.find(" hugetlbfs ") != std::string::npos;
+  }
+  if (!mounted) {
+    return false;
+  }
+  std::ifstream meminfo("/proc/meminfo");
+  while (std::getline(meminfo, line)) {
+    if (line.rfind("HugePages_Free:", 0) == 0) {
+      uint64_t n = 0;
+      return absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(15)), &n) && n > 0;
+    }
+  }
+  return false;
+}
+
+// Refuses to start over a live daemon; removes a stale socket file.
+void PrepareSocketPath(const std::string& path) {
+  const std::string dir = path.substr(0, path.rfind('/'));
+  if (!dir.empty()) {
+    std::string partial;
+    for (absl::string_view part : absl::StrSplit(dir, '/', absl::SkipEmpty())) {
+      partial += "/" + std::string(part);
+      mkdir(partial.c_str(), 0755);
+    }
+  }
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    return;
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  const bool live = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  if (live) {
+    Exit2(absl::StrFormat("--socket=%s: another vswitchd is serving it", path));
+  }
+  unlink(path.c_str());
+}
+
+std::vector<std::string> EalArgs(const std::vector<uint32_t>& fwd) {
+  std::string lcores = absl::StrFormat("%u", FLAGS_main_lcore);
+  for (uint32_t l : fwd) {
+    absl::StrAppendFormat(&lcores, ",%u", l);
+  }
+  std::vector<std::string> args = {"vswitchd",      "-l",
+                                   lcores,          "--main-lcore",
+                                   absl::StrFormat("%u", FLAGS_main_lcore),
+                                   "--file-prefix", FLAGS_file_prefix,
+                                   "-m",            absl::StrFormat("%u", FLAGS_mem_mb)};
+  bool huge = FLAGS_hugepages == "on" || (FLAGS_hugepages == "auto" && HugepagesAvailable());
+  if (!huge) {
+    args.push_back("--no-huge");
+  }
+  if (!FLAGS_pci) {
+    args.push_back("--no-pci");
+  }
+  for (absl::string_view a : absl::StrSplit(FLAGS_eal_args, ' ', absl::SkipEmpty())) {
+    args.emplace_back(a);
+  }
+  return args;
+}
+
+int Run(int argc, char** argv) {
+  ParseFlagsOrExit(argc, argv);
+  FLAGS_logtostderr = FLAGS_log_dir.empty();
+  google::InitGoogleLogging("vswitchd");
+  const std::vector<uint32_t> fwd = FwdLcores();
+  PrepareSocketPath(FLAGS_socket);
+
+  std::vector<std::string> eal_args = EalArgs(fwd);
+  std::vector<char*> eal_argv;
+  for (auto& a : eal_args) {
+    eal_argv.push_back(a.data());
+  }
+  RouteDpdkLogToGlog();
+  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+    Exit2(absl::StrFormat("EAL initialisation failed: %s (check --eal_args, --fwd_lcores, "
+                          "--mem_mb; without hugepages use --hugepages=off)",
+                          rte_strerror(rte_errno)));
+  }
+  LOG(INFO) << "vswitchd " << VSWITCH_VERSION << " starting; EAL: "
+            << absl::StrJoin(eal_args, " ");
+
+  auto pool = dpdk::CreatePktPool("vswitch_pkts", FLAGS_mbufs);
+  LOG_IF(FATAL, !pool.ok()) << pool.status()
+                            << " (hint: lower --mbufs or raise --mem_mb / reserve hugepages)";
+  auto publisher = control::SnapshotPublisher::Create(static_cast<uint32_t>(fwd.size()));
+  LOG_IF(FATAL, !publisher.ok()) << publisher.status();
+
+  const uint16_t n_workers = static_cast<uint16_t>(fwd.size());
+  std::vector<std::unique_ptr<dataplane::LcoreStats>> lcore_stats;
+  std::vector<rte_ring*> learn_rings;
+  std::vector<const dataplane::LcoreStats*> stats_view;
+  std::vector<control::WorkerRef> worker_refs;
+  for (uint16_t w = 0; w < n_workers; ++w) {
+    lcore_stats.push_back(std::make_unique<dataplane::LcoreStats>());
+    stats_view.push_back(lcore_stats.back().get());
+    worker_refs.push_back({fwd[w], "forwarding"});
+    rte_ring* r = rte_ring_create_elem(absl::StrFormat("learn_w%u", w).c_str(),
+                                       sizeof(dataplane::LearnEvent), 4096, SOCKET_ID_ANY,
+                                       RING_F_SP_ENQ | RING_F_SC_DEQ);
+    LOG_IF(FATAL, r == nullptr) << "rte_ring_create_elem(learn): " << rte_strerror(rte_errno);
+    learn_rings.push_back(r);
+  }
+  control::StatsCollector stats(stats_view, worker_refs);
+  control::PortManager ports(pool->get());
+  control::ConfigStore store(
+      control::ConfigStoreOptions{.n_workers = n_workers,
+                                  .mac_learning = FLAGS_mac_learning,
+                                  .mac_aging = absl::Seconds(FLAGS_mac_aging_sec)},
+      publisher->get(), &ports, &stats);
+  absl::Status st = store.Start();
+  LOG_IF(FATAL, !st.ok()) << "initial snapshot: " << st;
+
+  std::vector<std::unique_ptr<dataplane::ForwardingLoop>> loops;
+  for (uint16_t w = 0; w < n_workers; ++w) {
+    dataplane::ForwardingLoopOptions o{.worker = w,
+                                       .flow_cache_entries = FLAGS_flow_cache_entries,
+                                       .idle_sleep_us = FLAGS_idle_sleep_us,
+                                       .idle_polls_before_sleep = FLAGS_idle_polls};
+    loops.push_back(std::make_unique<dataplane::ForwardingLoop>(
+        o, &(*publisher)->slot(), (*publisher)->qsbr(), lcore_stats[w].get(), learn_rings[w]));
+    int ret = rte_eal_remote_launch(&dataplane::ForwardingLoop::Launch, loops.back().get(), fwd[w]);
+    LOG_IF(FATAL, ret != 0) << "launching the forwarding loop on lcore " << fwd[w] << ": "
+                            << rte_strerror(-ret);
+    LOG(INFO) << "forwarding worker " << w << " on lcore " << fwd[w];
+  }
+
+  rpc::VSwitchService service(&store, n_workers);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + FLAGS_socket, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    LOG(FATAL) << "cannot listen on " << FLAGS_socket;
+  }
+  chmod(FLAGS_socket.c_str(), 0660);
+  LOG(INFO) << "serving vswitch.v1.VSwitch on unix:" << FLAGS_socket;
+
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  // Main loop: learning, aging, reclaim. Sleeps between rounds: none of it
+  // is latency critical (a new MAC floods until learned).
+  std::vector<dataplane::LearnEvent> events(1024);
+  absl::Time last_age = absl::Now();
+  while (!g_stop.load()) {
+    const absl::Time now = absl::Now();
+    for (rte_ring* r : learn_rings) {
+      unsigned n = rte_ring_sc_dequeue_burst_elem(r, events.data(), sizeof(dataplane::LearnEvent),
+                                                  static_cast<unsigned>(events.size()), nullptr);
+      if (n > 0) {
+        store.HandleLearnEvents(events.data(), n, now);
+      }
+    }
+    if (now - last_age >= absl::Seconds(1)) {
+      store.AgeMacs(now);
+      last_age = now;
+    }
+    (*publisher)->Reclaim();
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+
+  LOG(INFO) << "shutting down";
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  store.Shutdown();
+  for (auto& l : loops) {
+    l->RequestStop();
+  }
+  rte_eal_mp_wait_lcore();
+  unlink(FLAGS_socket.c_str());
+  loops.clear();
+  publisher->reset();
+  for (rte_ring* r : learn_rings) {
+    rte_ring_free(r);
+  }
+  pool->reset();
+  rte_eal_cleanup();
+  LOG(INFO) << "stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace vswitch::app
+
+int main(int argc, char** argv) { return vswitch::app::Run(argc, argv); }

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "drivers/vport_driver.h"
+
+namespace vswitch::drivers {
+
+extern const VportDriver kTapDriver;
+extern const VportDriver kAfPacketDriver;
+extern const VportDriver kPcapDriver;
+extern const VportDriver kRingDriver;
+extern const VportDriver kNullDriver;
+
+// Explicit list: no static-initialiser registry.
+const std::vector<const VportDriver*>& AllDrivers() {
+  static const std::vector<const VportDriver*> kAll = {&kTapDriver, &kAfPacketDriver,
+                                                       &kPcapDriver, &kRingDriver, &kNullDriver};
+  return kAll;
+}
+
+const std::string* DriverSpec::Find(std::string_view key) const {
+  for (const auto& [k, v] : args) {
+    if (k == key) {
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
+absl::StatusOr<DriverSpec> ParseDriverSpec(std::string_view text) {
+  DriverSpec spec;
+  size_t colon = text.find(':');
+  spec.driver = std::string(text.substr(0, colon));
+  if (spec.driver.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("'%s': missing driver name (want DRIVER[:key=value,...])", text));
+  }
+  if (colon == std::string_view::npos) {
+    return spec;
+  }
+  std::string_view rest = text.substr(colon + 1);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view kv = rest.substr(0, comma);
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == kv.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("'%s': '%s' is not key=value", text, kv));
+    }
+    std::string key(kv.substr(0, eq));
+    std::string value(kv.substr(eq + 1));
+    if (value.find_first_of(" \t;") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("'%s': value of '%s' contains a blank or ';'", text, key));
+    }
+    if (spec.Find(key) != nullptr) {
+      return absl::InvalidArgumentError(absl::StrFormat("'%s': key '%s' repeated", text, key));
+    }
+    spec.args.emplace_back(std::move(key), std::move(value));
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    rest = rest.substr(comma + 1);
+    if (rest.empty()) {
+      return absl::InvalidArgumentError(absl::StrFormat("'%s': trailing ','", text));
+    }
+  }
+  return spec;
+}
+
+absl::StatusOr<const VportDriver*> FindDriver(std::string_view name) {
+  std::vector<std::string> names;
+  for (const VportDriver* d : AllDrivers()) {
+    if (name == d->name) {
+      return d;
+    }
+    names.push_back(d->name);
+  }
+  return absl::InvalidArgumentError(absl::StrFormat("unknown driver '%s' (known: %s)", name,
+                                                    absl::StrJoin(names, ", ")));
+}
+
+absl::Status ValidateDriverSpec(std::string_view text, bool check_host) {
+  auto spec = ParseDriverSpec(text);
+  if (!spec.ok()) {
+    return spec.status();
+  }
+  auto driver = FindDriver(spec->driver);
+  if (!driver.ok()) {
+    return driver.status();
+  }
+  return (*driver)->validate(*spec, check_host);
+}
+
+absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view text, uint32_t unique) {
+  auto spec = ParseDriverSpec(text);
+  if (!spec.ok()) {
+    return spec.status();
+  }
+  auto driver = FindDriver(spec->driver);
+  if (!driver.ok()) {
+    return driver.status();
+  }
+  absl::Status st = (*driver)->validate(*spec, /*check_host=*/true);
+  if (!st.ok()) {
+    return st;
+  }
+  VdevRequest req;
+  req.name = absl::StrFormat("%s_vs%u", (*driver)->dpdk_driver, unique);
+  req.devargs = req.name;
+  for (const auto& [k, v] : spec->args) {
+    absl::StrAppendFormat(&req.devargs, ",%s=%s", k, v);
+  }
+  return req;
+}
+
+absl::Status RequireOnlyKeys(const DriverSpec& spec, const std::vector<std::string>& allowed) {
+  for (const auto& [k, v] : spec.args) {
+    bool ok = false;
+    for (const auto& a : allowed) {
+      ok |= (k == a);
+    }
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("driver '%s' has no key '%s' (keys: %s)", spec.driver, k,
+                          absl::StrJoin(allowed, ", ")));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateIfaceName(std::string_view key, const std::string& value) {
+  if (value.empty() || value.size() > 15) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s '%s': interface names are 1..15 characters", key, value));
+  }
+  for (char c : value) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s '%s': character '%c' not allowed", key, value, c));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace vswitch::drivers

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/control/config_store.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <rte_cycles.h>
+
+#include <glog/logging.h>
+
+#include "absl/strings/str_format.h"
+#include "lib/net/mac_address.h"
+#include "lib/status/status_macros.h"
+#include "vswitch/control/validator.h"
+
+namespace vswitch::control {
+namespace {
+
+uint64_t MacToU64(const uint8_t* b) {
+  uint64_t v = 0;
+  for (int i = 0; i < 6; ++i) {
+    v = (v << 8) | b[i];
+  }
+  return v;
+}
+
+std::string MacFromU64(uint64_t v) {
+  uint8_t b[6];
+  for (int i = 0; i < 6; ++i) {
+    b[i] = static_cast<uint8_t>(v >> (8 * (5 - i)));
+  }
+  return net::FormatMac(b);
+}
+
+bool SameMac(const std::string& a, const net::MacAddress& b) {
+  auto m = net::ParseMac(a);
+  return m.ok() && *m == b;
+}
+
+}  // namespace
+
+ConfigStore::ConfigStore(const ConfigStoreOptions& opts, SnapshotPublisher* publisher,
+                         PortManager* ports, StatsCollector* stats)
+    : opts_(opts), publisher_(publisher), ports_(ports), stats_(stats) {}
+
+absl::Status ConfigStore::Start() {
+  absl::MutexLock lock(&mu_);
+  return Commit(config_);
+}
+
+absl::Status ConfigStore::Commit(v1::Config candidate) {
+  VS_RETURN_IF_ERROR(ValidateConfig(candidate));
+  SnapshotInputs in;
+  in.config = &candidate;
+  in.runtime = &runtime_;
+  in.learned = &learned_;
+  in.generation = generation_ + 1;
+  in.n_workers = opts_.n_workers;
+  in.mac_learning = opts_.mac_learning;
+  in.learn_refresh_cycles =
+      static_cast<uint64_t>(absl::ToDoubleSeconds(opts_.mac_aging) / 3 * rte_get_tsc_hz());
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<const dataplane::Snapshot> snap, BuildSnapshot(in));
+  publisher_->Publish(std::move(snap));
+  ++generation_;
+  config_ = std::move(candidate);
+  return absl::OkStatus();
+}
+
+const v1::VNet* ConfigStore::FindVNet(const std::string& name) const {
+  for (const auto& v : config_.vnets()) {
+    if (v.name() == name) {
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
+int ConfigStore::FindVPortIndex(const std::string& name) const {
+  for (int i = 0; i < config_.vports_size(); ++i) {
+    if (config_.vports(i).name() == name) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+// ------------------------------------------------------------------- VNets
+
+absl::StatusOr<v1::VNet> ConfigStore::CreateVNet(const v1::VNet& req) {
+  absl::MutexLock lock(&mu_);
+  v1::VNet vnet = req;
+  vnet.clear_id();
+  if (vnet.peers_size() > 0) {
+    return absl::InvalidArgumentError("vnet.peers: set peerings with PeerVNets");
+  }
+  VS_RETURN_IF_ERROR(ValidateVNet(vnet, config_, "vnet."));
+  vnet.set_id(next_vnet_id_);
+  v1::Config candidate = config_;
+  *candidate.add_vnets() = vnet;
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  ++next_vnet_id_;
+  LOG(INFO) << "vnet " << vnet.name() << " created (id " << vnet.id() << ", vni " << vnet.vni()
+            << ")";
+  return vnet;
+}
+
+absl::Status ConfigStore::DeleteVNet(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  const v1::VNet* vnet = FindVNet(name);
+  if (vnet == nullptr) {
+    return absl::NotFoundError(absl::StrFormat("name: VNet '%s' does not exist", name));
+  }
+  for (const auto& vp : config_.vports()) {
+    if (vp.vnet() == name) {
+      return absl::FailedPreconditionError(
+          absl::StrFormat("name: VNet '%s' still has vport '%s'", name, vp.name()));
+    }
+  }
+  const uint32_t id = vnet->id();
+  v1::Config candidate = config_;
+  candidate.clear_vnets();
+  for (const auto& v : config_.vnets()) {
+    if (v.name() == name) {
+      continue;
+    }
+    v1::VNet* copy = candidate.add_vnets();
+    *copy = v;
+    copy->clear_peers();
+    for (const auto& p : v.peers()) {
+      if (p != name) {
+        copy->add_peers(p);
+      }
+    }
+  }
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  learned_.RemoveVNet(id);
+  LOG(INFO) << "vnet " << name << " deleted";
+  return absl::OkStatus();
+}
+
+v1::ListVNetsResponse ConfigStore::ListVNets() const {
+  absl::MutexLock lock(&mu_);
+  v1::ListVNetsResponse resp;
+  *resp.mutable_vnets() = config_.vnets();
+  return resp;
+}
+
+absl::Status ConfigStore::PeerVNets(const std::string& a, const std::string& b, bool peer) {
+  absl::MutexLock lock(&mu_);
+  if (FindVNet(a) == nullptr) {
+    return absl::NotFoundError(absl::StrFormat("vnet_a: VNet '%s' does not exist", a));
+  }
+  if (FindVNet(b) == nullptr) {
+    return absl::NotFoundError(absl::StrFormat("vnet_b: VNet '%s' does not exist", b));
+  }
+  if (a == b) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("vnet_b: '%s' cannot peer with itself", b));
+  }
+  v1::Config candidate = config_;
+  bool changed = false;
+  for (auto& v : *candidate.mutable_vnets()) {
+    if (v.name() != a && v.name() != b) {
+      continue;
+    }
+    const std::string& other = v.name() == a ? b : a;
+    auto* peers = v.mutable_peers();
+    auto it = std::find(peers->begin(), peers->end(), other);
+    if (peer && it == peers->end()) {
+      v.add_peers(other);
+      changed = true;
+    } else if (!peer && it != peers->end()) {
+      peers->erase(it);
+      changed = true;
+    }
+  }
+  if (!changed) {
+    return peer ? absl::AlreadyExistsError(
+                      absl::StrFormat("vnet_b: '%s' and '%s' are already peered", a, b))
+                : absl::NotFoundError(
+                      absl::StrFormat("vnet_b: '%s' and '%s' are not peered", a, b));
+  }
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  LOG(INFO) << "vnets " << a << " and " << b << (peer ? " peered" : " unpeered");
+  return absl::OkStatus();
+}
+
+// ------------------------------------------------------------------ vports
+
+std::vector<uint16_t> ConfigStore::AssignQueues(uint16_t n_queues) const {
+  std::vector<uint32_t> load(opts_.n_workers, 0);
+  for (const auto& [name, rt] : runtime_) {
+    for (uint16_t w : rt.queue_worker) {
+      ++load[w];
+    }
+  }
+  std::vector<uint16_t> out;
+  for (uint16_t q = 0; q < n_queues; ++q) {
+    auto w = static_cast<uint16_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    ++load[w];
+    out.push_back(w);
+  }
+  return out;
+}
+
+v1::VPort ConfigStore::WithRuntime(const v1::VPort& vp) const {
+  v1::VPort out = vp;
+  auto it = runtime_.find(vp.name());
+  if (it != runtime_.end()) {
+    out.set_port_id(it->second.port_id);
+    out.set_mac(it->second.mac);
+    out.set_link_up(PortManager::LinkUp(it->second.port_id));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::VPort> ConfigStore::AddVPort(const v1::VPort& req) {
+  absl::MutexLock lock(&mu_);
+  v1::VPort vp = req;
+  vp.clear_id();
+  vp.clear_port_id();
+  vp.clear_mac();
+  vp.clear_link_up();
+  if (vp.kind() == v1::VPORT_KIND_UNSPECIFIED) {
+    vp.set_kind(v1::VPORT_KIND_VM);
+  }
+  if (vp.queues() == 0) {
+    vp.set_queues(1);
+  }
+  if (vp.admin_state() == v1::ADMIN_STATE_UNSPECIFIED) {
+    vp.set_admin_state(v1::ADMIN_STATE_UP);
+  }
+  if (vp.kind() == v1::VPORT_KIND_UPLINK && vp.uplink().mtu() == 0) {
+    vp.mutable_uplink()->set_mtu(1500);
+  }
+  VS_RETURN_IF_ERROR(ValidateVPort(vp, config_, "vport.", /*check_host=*/true));
+  vp.set_id(next_vport_id_);
+  v1::Config candidate = config_;
+  *candidate.add_vports() = vp;
+  VS_RETURN_IF_ERROR(ValidateConfig(candidate));
+
+  const bool uplink = vp.kind() == v1::VPORT_KIND_UPLINK;
+  PortSpec spec{
+      .driver_spec = vp.driver(),
+      .unique = vp.id(),
+      .rx_queues = static_cast<uint16_t>(vp.queues()),
+      // One TX queue per forwarding lcore; the uplink has one more for encap.
+      .tx_queues = static_cast<uint16_t>(opts_.n_workers + (uplink ? 1 : 0)),
+      .mtu = static_cast<uint16_t>(uplink ? vp.uplink().mtu() : 0),
+  };
+  absl::StatusOr<PortInfoOut> port = ports_->Create(spec);
+  if (!port.ok()) {
+    return absl::Status(port.status().code(),
+                        absl::StrFormat("vport.%s", port.status().message()));
+  }
+  VportRuntime rt{.port_id = port->port_id,
+                  .vdev_name = port->vdev_name,
+                  .mac = port->mac,
+                  .queue_worker = AssignQueues(static_cast<uint16_t>(vp.queues()))};
+  stats_->ResetPort(rt.port_id);
+  runtime_[vp.name()] = rt;
+  absl::Status st = Commit(std::move(candidate));
+  if (!st.ok()) {
+    runtime_.erase(vp.name());
+    ports_->Destroy(rt.port_id, rt.vdev_name);
+    return st;
+  }
+  ++next_vport_id_;
+  LOG(INFO) << "vport " << vp.name() << " added (id " << vp.id() << ", port " << rt.port_id
+            << ", " << vp.driver() << ")";
+  return WithRuntime(vp);
+}
+
+absl::Status ConfigStore::RemoveVPort(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  return RemoveVPortLocked(name);
+}
+
+absl::Status ConfigStore::RemoveVPortLocked(const std::string& name) {
+  const int idx = FindVPortIndex(name);
+  if (idx < 0) {
+    return absl::NotFoundError(absl::StrFormat("name: vport '%s' does not exist", name));
+  }
+  v1::Config candidate = config_;
+  candidate.mutable_vports()->DeleteSubrange(idx, 1);
+  // Static FDB entries pointing at the vport go with it.
+  candidate.clear_fdb();
+  for (const auto& e : config_.fdb()) {
+    if (e.vport() != name) {
+      *candidate.add_fdb() = e;
+    }
+  }
+  const VportRuntime rt = runtime_.at(name);
+  learned_.RemovePort(rt.port_id);
+  runtime_.erase(name);
+  absl::Status st = Commit(std::move(candidate));
+  if (!st.ok()) {
+    runtime_[name] = rt;
+    return st;
+  }
+  // No worker may still poll or send on the port when it is closed.
+  publisher_->Synchronize();
+  ports_->Destroy(rt.port_id, rt.vdev_name);
+  LOG(INFO) << "vport " << name << " removed";
+  return absl::OkStatus();
+}
+
+v1::ListVPortsResponse ConfigStore::ListVPorts() const {
+  absl::MutexLock lock(&mu_);
+  v1::ListVPortsResponse resp;
+  for (const auto& vp : config_.vports()) {
+    *resp.add_vports() = WithRuntime(vp);
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::VPort> ConfigStore::SetVPortAdminState(const std::string& name,
+                                                          v1::AdminState state) {
+  absl::MutexLock lock(&mu_);
+  const int idx = FindVPortIndex(name);
+  if (idx < 0) {
+    return absl::NotFoundError(absl::StrFormat("name: vport '%s' does not exist", name));
+  }
+  if (state != v1::ADMIN_STATE_UP && state != v1::ADMIN_STATE_DOWN) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("admin_state: %d is not ADMIN_STATE_UP or ADMIN_STATE_DOWN", state));
+  }
+  v1::Config candidate = config_;
+  candidate.mutable_vports(idx)->set_admin_state(state);
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  LOG(INFO) << "vport " << name << " admin " << (state == v1::ADMIN_STATE_UP ? "up" : "down");
+  return WithRuntime(config_.vports(idx));
+}
+
+// --------------------------------------------------------------------- FDB
+
+absl::StatusOr<v1::FdbEntry> ConfigStore::AddFdbEntry(const v1::FdbEntry& req) {
+  absl::MutexLock lock(&mu_);
+  v1::FdbEntry e = req;
+  e.clear_type();
+  e.clear_age_seconds();
+  VS_RETURN_IF_ERROR(ValidateFdbEntry(e, config_, "entry."));
+  auto mac = net::ParseMac(e.mac());
+  e.set_mac(net::FormatMac(*mac));  // Canonical form: lower case, ':'.
+  v1::Config candidate = config_;
+  *candidate.add_fdb() = e;
+  // A learned entry for the same MAC is superseded.
+  const uint32_t vnet_id = FindVNet(e.vnet())->id();
+  learned_.Remove(vnet_id, mac->ToU64());
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  e.set_type(v1::FDB_ENTRY_TYPE_STATIC);
+  return e;
+}
+
+absl::Status ConfigStore::RemoveFdbEntry(const std::string& vnet, const std::string& mac_text) {
+  absl::MutexLock lock(&mu_);
+  const v1::VNet* v = FindVNet(vnet);
+  if (v == nullptr) {
+    return absl::NotFoundError(absl::StrFormat("vnet: VNet '%s' does not exist", vnet));
+  }
+  auto mac = net::ParseMac(mac_text);
+  if (!mac.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat("mac: %s", mac.status().message()));
+  }
+  for (const auto& vp : config_.vports()) {
+    if (vp.vnet() != vnet) {
+      continue;
+    }
+    for (const auto& m : vp.vm_macs()) {
+      if (SameMac(m, *mac)) {
+        return absl::FailedPreconditionError(absl::StrFormat(
+            "mac: '%s' is a VM MAC of vport '%s'; remove the vport instead", mac_text, vp.name()));
+      }
+    }
+  }
+  v1::Config candidate = config_;
+  candidate.clear_fdb();
+  bool found = false;
+  for (const auto& e : config_.fdb()) {
+    if (e.vnet() == vnet && SameMac(e.mac(), *mac)) {
+      found = true;
+    } else {
+      *candidate.add_fdb() = e;
+    }
+  }
+  found |= learned_.Remove(v->id(), mac->ToU64());
+  if (!found) {
+    return absl::NotFoundError(
+        absl::StrFormat("mac: no FDB entry for '%s' in VNet '%s'", mac_text, vnet));
+  }
+  return Commit(std::move(candidate));
+}
+
+absl::StatusOr<v1::ListFdbResponse> ConfigStore::ListFdb(const std::string& vnet) const {
+  absl::MutexLock lock(&mu_);
+  if (!vnet.empty() && FindVNet(vnet) == nullptr) {
+    return absl::NotFoundError(absl::StrFormat("vnet: VNet '%s' does not exist", vnet));
+  }
+  v1::ListFdbResponse resp;
+  for (const auto& vp : config_.vports()) {
+    if (vp.kind() != v1::VPORT_KIND_VM || (!vnet.empty() && vp.vnet() != vnet)) {
+      continue;
+    }
+    for (const auto& m : vp.vm_macs()) {
+      v1::FdbEntry* e = resp.add_entries();
+      e->set_vnet(vp.vnet());
+      e->set_mac(net::FormatMac(*net::ParseMac(m)));
+      e->set_vport(vp.name());
+      e->set_type(v1::FDB_ENTRY_TYPE_STATIC);
+    }
+  }
+  for (const auto& f : config_.fdb()) {
+    if (vnet.empty() || f.vnet() == vnet) {
+      v1::FdbEntry* e = resp.add_entries();
+      *e = f;
+      e->set_type(v1::FDB_ENTRY_TYPE_STATIC);
+    }
+  }
+  absl::flat_hash_map<uint32_t, std::string> vnet_names;
+  for (const auto& v : config_.vnets()) {
+    vnet_names[v.id()] = v.name();
+  }
+  absl::flat_hash_map<uint16_t, std::string> port_names;
+  for (const auto& [name, rt] : runtime_) {
+    port_names[rt.port_id] = name;
+  }
+  const absl::Time now = absl::Now();
+  for (const auto& [key, entry] : learned_.entries()) {
+    auto vn = vnet_names.find(key.first);
+    auto pn = port_names.find(entry.port);
+    if (vn == vnet_names.end() || pn == port_names.end() ||
+        (!vnet.empty() && vn->second != vnet)) {
+      continue;
+    }
+    v1::FdbEntry* e = resp.add_entries();
+    e->set_vnet(vn->second);
+    e->set_mac(MacFromU64(key.second));
+    e->set_vport(pn->second);
+    e->set_type(v1::FDB_ENTRY_TYPE_LEARNED);
+    e->set_age_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(now - entry.last_seen)));
+  }
+  return resp;
+}
+
+absl::StatusOr<uint32_t> ConfigStore::FlushFdb(const std::string& vnet, bool include_static) {
+  absl::MutexLock lock(&mu_);
+  const v1::VNet* v = nullptr;
+  if (!vnet.empty()) {
+    v = FindVNet(vnet);
+    if (v == nullptr) {
+      return absl::NotFoundError(absl::StrFormat("vnet: VNet '%s' does not exist", vnet));
+    }
+  }
+  uint32_t removed = 0;
+  v1::Config candidate = config_;
+  if (include_static) {
+    candidate.clear_fdb();
+    for (const auto& e : config_.fdb()) {
+      if (vnet.empty() || e.vnet() == vnet) {
+        ++removed;
+      } else {
+        *candidate.add_fdb() = e;
+      }
+    }
+  }
+  MacTable saved = learned_;
+  if (v != nullptr) {
+    removed += learned_.RemoveVNet(v->id());
+  } else {
+    removed += learned_.entries().size();
+    learned_.Clear();
+  }
+  absl::Status st = Commit(std::move(candidate));
+  if (!st.ok()) {
+    learned_ = std::move(saved);
+    return st;
+  }
+  return removed;
+}
+
+// ------------------------------------------------------------ learning
+
+void ConfigStore::HandleLearnEvents(const dataplane::LearnEvent* events, size_t n,
+                                    absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  absl::flat_hash_map<uint16_t, uint32_t> port_vnet;  // port -> VNet id of its vport
+  for (const auto& vp : config_.vports()) {
+    if (vp.kind() != v1::VPORT_KIND_VM) {
+      continue;
+    }
+    port_vnet[runtime_.at(vp.name()).port_id] = FindVNet(vp.vnet())->id();
+  }
+  bool changed = false;
+  for (size_t i = 0; i < n; ++i) {
+    const dataplane::LearnEvent& ev = events[i];
+    auto it = port_vnet.find(ev.port);
+    if (it == port_vnet.end() || it->second != ev.vnet_id) {
+      continue;  // The port left or changed VNet since the event was queued.
+    }
+    changed |= learned_.Learn(ev.vnet_id, MacToU64(ev.mac), ev.port, now);
+  }
+  if (changed) {
+    absl::Status st = Commit(config_);
+    LOG_IF(WARNING, !st.ok()) << "publishing learned MACs failed: " << st;
+  }
+}
+
+void ConfigStore::AgeMacs(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  if (learned_.Age(now, opts_.mac_aging) > 0) {
+    absl::Status st = Commit(config_);
+    LOG_IF(WARNING, !st.ok()) << "publishing aged MACs failed: " << st;
+  }
+}
+
+// --------------------------------------------------------------- misc
+
+v1::Stats ConfigStore::GetStats() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<PortRef> refs;
+  for (const auto& vp : config_.vports()) {
+    refs.push_back(PortRef{vp.name(), vp.id(), runtime_.at(vp.name()).port_id});
+  }
+  return stats_->Collect(refs);
+}
+
+void ConfigStore::ClearStats() {
+  absl::MutexLock lock(&mu_);
+  stats_->Clear();
+}
+
+uint64_t ConfigStore::generation() const {
+  absl::MutexLock lock(&mu_);
+  return generation_;
+}
+
+v1::Config ConfigStore::config() const {
+  absl::MutexLock lock(&mu_);
+  return config_;
+}
+
+void ConfigStore::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  while (config_.vports_size() > 0) {
+    const std::string name = config_.vports(config_.vports_size() - 1).name();
+    absl::Status st = RemoveVPortLocked(name);
+    if (!st.ok()) {
+      LOG(ERROR) << "removing vport " << name << " at shutdown: " << st;
+      break;
+    }
+  }
+}
+
+}  // namespace vswitch::control

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The single writer of the switch's configuration. Every change (RPC, shell,
+// config load, MAC learning) goes through here under one mutex: validate the
+// request and the whole candidate config, make any device it needs, build a
+// snapshot off to the side, publish it, then commit. A failure before publish
+// returns a Status and changes nothing.
+// Thread: any (methods serialise on mu_). Lifetime: the daemon's; Shutdown()
+// before the EAL is torn down.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "vswitch/api/vswitch.pb.h"
+#include "vswitch/control/mac_table.h"
+#include "vswitch/control/port_manager.h"
+#include "vswitch/control/snapshot_builder.h"
+#include "vswitch/control/snapshot_publisher.h"
+#include "vswitch/control/stats.h"
+#include "vswitch/dataplane/snapshot.h"
+
+namespace vswitch::control {
+
+struct ConfigStoreOptions {
+  uint16_t n_workers = 1;
+  bool mac_learning = true;
+  absl::Duration mac_aging = absl::Seconds(300);
+};
+
+class ConfigStore {
+ public:
+  ConfigStore(const ConfigStoreOptions& opts, SnapshotPublisher* publisher, PortManager* ports,
+              StatsCollector* stats);
+
+  // Publishes the first (empty) snapshot.
+  absl::Status Start();
+  // Removes every vport (devices closed). Workers may still run.
+  void Shutdown();
+
+  // Each returns the status codes documented in vswitch.proto.
+  absl::StatusOr<v1::VNet> CreateVNet(const v1::VNet& req);
+  absl::Status DeleteVNet(const std::string& name);
+  v1::ListVNetsResponse ListVNets() const;
+  absl::Status PeerVNets(const std::string& a, const std::string& b, bool peer);
+
+  absl::StatusOr<v1::VPort> AddVPort(const v1::VPort& req);
+  absl::Status RemoveVPort(const std::string& name);
+  v1::ListVPortsResponse ListVPorts() const;
+  absl::StatusOr<v1::VPort> SetVPortAdminState(const std::string& name, v1::AdminState state);
+
+  absl::StatusOr<v1::FdbEntry> AddFdbEntry(const v1::FdbEntry& req);
+  absl::Status RemoveFdbEntry(const std::string& vnet, const std::string& mac);
+  absl::StatusOr<v1::ListFdbResponse> ListFdb(const std::string& vnet) const;
+  absl::StatusOr<uint32_t> FlushFdb(const std::string& vnet, bool include_static);
+
+  v1::Stats GetStats() const;
+  void ClearStats();
+
+  // Main loop: MAC learning and aging.
+  void HandleLearnEvents(const dataplane::LearnEvent* events, size_t n, absl::Time now);
+  void AgeMacs(absl::Time now);
+
+  uint64_t generation() const;
+  v1::Config config() const;
+
+ private:
+  // Validates `candidate` whole, builds and publishes its snapshot, commits.
+  absl::Status Commit(v1::Config candidate) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::VPort WithRuntime(const v1::VPort& vp) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const v1::VNet* FindVNet(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int FindVPortIndex(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<uint16_t> AssignQueues(uint16_t n_queues) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status RemoveVPortLocked(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const ConfigStoreOptions opts_;
+  SnapshotPublisher* const publisher_;
+  PortManager* const ports_;
+  StatsCollector* const stats_;
+
+  mutable absl::Mutex mu_;
+  v1::Config config_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, VportRuntime> runtime_ ABSL_GUARDED_BY(mu_);
+  MacTable learned_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  uint32_t next_vnet_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint32_t next_vport_id_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+}  // namespace vswitch::control

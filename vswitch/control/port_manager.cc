@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/control/port_manager.h"
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+
+#include "absl/strings/str_format.h"
+#include "drivers/vport_driver.h"
+#include "lib/dpdk/dpdk_status.h"
+#include "lib/net/mac_address.h"
+
+#include <glog/logging.h>
+
+namespace vswitch::control {
+namespace {
+
+constexpr uint16_t kRxDesc = 1024;
+constexpr uint16_t kTxDesc = 1024;
+
+absl::Status ConfigureAndStart(uint16_t port, const PortSpec& spec, rte_mempool* pool) {
+  rte_eth_dev_info info{};
+  int ret = rte_eth_dev_info_get(port, &info);
+  if (ret != 0) {
+    return dpdk::DpdkError(absl::StrFormat("rte_eth_dev_info_get(port %u)", port), ret);
+  }
+  if (info.max_rx_queues < spec.rx_queues) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "queues: the device supports at most %u receive queues", info.max_rx_queues));
+  }
+  if (info.max_tx_queues < spec.tx_queues) {
+    return absl::UnavailableError(absl::StrFormat(
+        "driver: the device supports %u transmit queues; %u are needed (one per forwarding "
+        "lcore)",
+        info.max_tx_queues, spec.tx_queues));
+  }
+  rte_eth_conf conf{};
+  if (spec.rx_queues > 1) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+  }
+  ret = rte_eth_dev_configure(port, spec.rx_queues, spec.tx_queues, &conf);
+  if (ret != 0) {
+    return dpdk::DpdkError(absl::StrFormat("rte_eth_dev_configure(port %u)", port), ret);
+  }
+  uint16_t nb_rxd = kRxDesc;
+  uint16_t nb_txd = kTxDesc;
+  rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+  const int socket = rte_eth_dev_socket_id(port);
+  for (uint16_t q = 0; q < spec.rx_queues; ++q) {
+    ret = rte_eth_rx_queue_setup(port, q, nb_rxd, socket, nullptr, pool);
+    if (ret != 0) {
+      return dpdk::DpdkError(absl::StrFormat("rte_eth_rx_queue_setup(port %u, queue %u)", port, q),
+                             ret);
+    }
+  }
+  for (uint16_t q = 0; q < spec.tx_queues; ++q) {
+    ret = rte_eth_tx_queue_setup(port, q, nb_txd, socket, nullptr);
+    if (ret != 0) {
+      return dpdk::DpdkError(absl::StrFormat("rte_eth_tx_queue_setup(port %u, queue %u)", port, q),
+                             ret);
+    }
+  }
+  if (spec.mtu != 0) {
+    // Best effort: some vdevs (pcap, ring) have no MTU to set.
+    rte_eth_dev_set_mtu(port, spec.mtu);
+  }
+  ret = rte_eth_dev_start(port);
+  if (ret != 0) {
+    return dpdk::DpdkError(absl::StrFormat("rte_eth_dev_start(port %u)", port), ret);
+  }
+  // A switch port sees every frame; vdevs that cannot do this ignore it.
+  rte_eth_promiscuous_enable(port);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
+  auto req = drivers::BuildVdevRequest(spec.driver_spec, spec.unique);
+  if (!req.ok()) {
+    return req.status();
+  }
+  int ret = rte_dev_probe(req->devargs.c_str());
+  if (ret != 0) {
+    return absl::UnavailableError(
+        absl::StrFormat("driver: creating device '%s' failed: %s", req->devargs, rte_strerror(-ret)));
+  }
+  uint16_t port = 0;
+  ret = rte_eth_dev_get_port_by_name(req->name.c_str(), &port);
+  if (ret != 0) {
+    rte_eal_hotplug_remove("vdev", req->name.c_str());
+    return absl::UnavailableError(
+        absl::StrFormat("driver: device '%s' created no ethdev port", req->name));
+  }
+  absl::Status st = ConfigureAndStart(port, spec, pool_);
+  if (!st.ok()) {
+    Destroy(port, req->name);
+    return st;
+  }
+  rte_ether_addr mac{};
+  rte_eth_macaddr_get(port, &mac);
+  LOG(INFO) << "port " << port << " created: " << req->devargs;
+  return PortInfoOut{.port_id = port, .vdev_name = req->name, .mac = net::FormatMac(mac.addr_bytes)};
+}
+
+void PortManager::Destroy(uint16_t port_id, const std::string& vdev_name) {
+  int ret = rte_eth_dev_stop(port_id);
+  if (ret != 0) {
+    LOG(WARNING) << "rte_eth_dev_stop(port " << port_id << "): " << rte_strerror(-ret);
+  }
+  rte_eth_dev_close(port_id);
+  ret = rte_eal_hotplug_remove("vdev", vdev_name.c_str());
+  if (ret != 0) {
+    LOG(WARNING) << "rte_eal_hotplug_remove(" << vdev_name << "): " << rte_strerror(-ret);
+  }
+  LOG(INFO) << "port " << port_id << " destroyed (" << vdev_name << ")";
+}
+
+bool PortManager::LinkUp(uint16_t port_id) {
+  rte_eth_link link{};
+  if (rte_eth_link_get_nowait(port_id, &link) != 0) {
+    return false;
+  }
+  return link.link_status == RTE_ETH_LINK_UP;
+}
+
+}  // namespace vswitch::control

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Creates and destroys DPDK ports from vport driver specs (hot-plugged
+// vdevs). The only user of drivers/. Thread: control side, serialised by
+// the caller (ConfigStore's mutex).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <rte_mempool.h>
+
+#include "absl/status/statusor.h"
+
+namespace vswitch::control {
+
+struct PortSpec {
+  std::string driver_spec;  // "tap:iface=vm1"
+  uint32_t unique = 0;      // Makes the vdev name unique (the vport id).
+  uint16_t rx_queues = 1;
+  uint16_t tx_queues = 1;  // One per forwarding lcore (+1 on the uplink for encap).
+  uint16_t mtu = 0;        // 0: leave the device's default.
+};
+
+struct PortInfoOut {
+  uint16_t port_id = 0;
+  std::string vdev_name;
+  std::string mac;
+};
+
+class PortManager {
+ public:
+  explicit PortManager(rte_mempool* pool) : pool_(pool) {}
+
+  // Probes, configures and starts the port. On failure nothing is left
+  // behind. Codes: InvalidArgument/NotFound/AlreadyExists (spec),
+  // Unavailable (the device refused).
+  absl::StatusOr<PortInfoOut> Create(const PortSpec& spec);
+
+  // Stops, closes and unplugs. The caller has made sure no worker polls or
+  // sends on it any more (snapshot published without it, grace period over).
+  void Destroy(uint16_t port_id, const std::string& vdev_name);
+
+  static bool LinkUp(uint16_t port_id);
+
+ private:
+  rte_mempool* pool_;
+};
+
+}  // namespace vswitch::control

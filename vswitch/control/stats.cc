@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/control/stats.h"
+
+#include <rte_cycles.h>
+
+namespace vswitch::control {
+
+using dataplane::kNumDropReasons;
+
+StatsCollector::StatsCollector(std::vector<const dataplane::LcoreStats*> lcores,
+                               std::vector<WorkerRef> workers)
+    : lcores_(std::move(lcores)), workers_(std::move(workers)), lcore_base_(lcores_.size()) {}
+
+StatsCollector::PortSums StatsCollector::SumPort(uint16_t port) const {
+  PortSums s;
+  for (const dataplane::LcoreStats* l : lcores_) {
+    const dataplane::PortCounters& c = l->ports[port];
+    s.rx_packets += c.rx_packets.Load();
+    s.rx_bytes += c.rx_bytes.Load();
+    s.tx_packets += c.tx_packets.Load();
+    s.tx_bytes += c.tx_bytes.Load();
+    for (int r = 0; r < kNumDropReasons; ++r) {
+      s.drops[r] += c.drops[r].Load();
+    }
+  }
+  return s;
+}
+
+StatsCollector::LcoreSums StatsCollector::SumLcore(const dataplane::LcoreStats& s) {
+  return LcoreSums{.busy = s.busy_cycles.Load(),
+                   .idle = s.idle_cycles.Load(),
+                   .bursts = s.bursts.Load(),
+                   .rx_packets = s.rx_packets.Load()};
+}
+
+v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports) const {
+  v1::Stats out;
+  uint64_t total_drops[kNumDropReasons] = {};
+  for (const PortRef& ref : ports) {
+    const PortSums now = SumPort(ref.port_id);
+    const PortSums& base = port_base_[ref.port_id];
+    v1::PortStats* ps = out.add_ports();
+    ps->set_name(ref.name);
+    ps->set_id(ref.vport_id);
+    ps->set_rx_packets(now.rx_packets - base.rx_packets);
+    ps->set_rx_bytes(now.rx_bytes - base.rx_bytes);
+    ps->set_tx_packets(now.tx_packets - base.tx_packets);
+    ps->set_tx_bytes(now.tx_bytes - base.tx_bytes);
+    for (int r = 0; r < kNumDropReasons; ++r) {
+      const uint64_t d = now.drops[r] - base.drops[r];
+      total_drops[r] += d;
+      if (d != 0) {
+        v1::DropCounter* dc = ps->add_drops();
+        dc->set_reason(dataplane::kDropReasonNames[r]);
+        dc->set_packets(d);
+      }
+    }
+  }
+  for (int r = 0; r < kNumDropReasons; ++r) {
+    v1::DropCounter* dc = out.add_drops();
+    dc->set_reason(dataplane::kDropReasonNames[r]);
+    dc->set_packets(total_drops[r]);
+  }
+  for (size_t w = 0; w < lcores_.size(); ++w) {
+    const LcoreSums now = SumLcore(*lcores_[w]);
+    const LcoreSums& base = lcore_base_[w];
+    v1::LcoreStats* ls = out.add_lcores();
+    ls->set_lcore_id(workers_[w].lcore_id);
+    ls->set_role(workers_[w].role);
+    ls->set_busy_cycles(now.busy - base.busy);
+    ls->set_idle_cycles(now.idle - base.idle);
+    ls->set_bursts(now.bursts - base.bursts);
+    ls->set_rx_packets(now.rx_packets - base.rx_packets);
+  }
+  out.set_tsc_hz(rte_get_tsc_hz());
+  return out;
+}
+
+void StatsCollector::Clear() {
+  for (uint16_t p = 0; p < dataplane::kMaxPorts; ++p) {
+    port_base_[p] = SumPort(p);
+  }
+  for (size_t w = 0; w < lcores_.size(); ++w) {
+    lcore_base_[w] = SumLcore(*lcores_[w]);
+  }
+}
+
+void StatsCollector::ResetPort(uint16_t port_id) { port_base_[port_id] = SumPort(port_id); }
+
+}  // namespace vswitch::control

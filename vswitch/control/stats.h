@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Sums the workers' per-lcore counters into the RPC's Stats. "Clear" and
+// a port id being reused are handled with baselines kept here: nobody but
+// a counter's owning lcore ever writes it.
+// Thread: control side (callers serialise).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "vswitch/api/vswitch.pb.h"
+#include "vswitch/dataplane/lcore_stats.h"
+#include "vswitch/dataplane/snapshot.h"
+
+namespace vswitch::control {
+
+struct PortRef {
+  std::string name;
+  uint32_t vport_id;
+  uint16_t port_id;
+};
+
+struct WorkerRef {
+  uint32_t lcore_id;
+  std::string role;
+};
+
+class StatsCollector {
+ public:
+  // `lcores[w]` is worker w's counters; they outlive this object.
+  StatsCollector(std::vector<const dataplane::LcoreStats*> lcores, std::vector<WorkerRef> workers);
+
+  v1::Stats Collect(const std::vector<PortRef>& ports) const;
+  // Everything reads zero afterwards.
+  void Clear();
+  // A new vport took `port_id`: its counters start from zero.
+  void ResetPort(uint16_t port_id);
+
+ private:
+  struct PortSums {
+    uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
+    uint64_t drops[dataplane::kNumDropReasons] = {};
+  };
+  struct LcoreSums {
+    uint64_t busy = 0, idle = 0, bursts = 0, rx_packets = 0;
+  };
+  PortSums SumPort(uint16_t port) const;
+  static LcoreSums SumLcore(const dataplane::LcoreStats& s);
+
+  std::vector<const dataplane::LcoreStats*> lcores_;
+  std::vector<WorkerRef> workers_;
+  std::array<PortSums, dataplane::kMaxPorts> port_base_{};
+  std::vector<LcoreSums> lcore_base_;
+};
+
+}  // namespace vswitch::control

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/control/validator.h"
+
+#include <set>
+
+#include "absl/strings/str_format.h"
+#include "drivers/vport_driver.h"
+#include "lib/net/ipv4.h"
+#include "lib/net/mac_address.h"
+
+namespace vswitch::control {
+namespace {
+
+constexpr uint32_t kMaxVni = (1u << 24) - 1;
+
+absl::Status Invalid(const std::string& field, const std::string& msg) {
+  return absl::InvalidArgumentError(absl::StrFormat("%s: %s", field, msg));
+}
+
+// Re-wraps `st` (keeping its code) with the field in front.
+absl::Status WithField(const std::string& field, const absl::Status& st) {
+  return absl::Status(st.code(), absl::StrFormat("%s: %s", field, st.message()));
+}
+
+const v1::VNet* FindVNet(const v1::Config& c, const std::string& name) {
+  for (const auto& v : c.vnets()) {
+    if (v.name() == name) {
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
+const v1::VPort* FindVPort(const v1::Config& c, const std::string& name) {
+  for (const auto& p : c.vports()) {
+    if (p.name() == name) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+bool ValidNameChars(const std::string& s) {
+  for (char c : s) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A unicast, non-zero MAC, or InvalidArgument naming `field`.
+absl::StatusOr<net::MacAddress> ParseUnicastMac(const std::string& field, const std::string& s) {
+  auto mac = net::ParseMac(s);
+  if (!mac.ok()) {
+    return WithField(field, mac.status());
+  }
+  if (mac->IsMulticast() || mac->IsZero()) {
+    return Invalid(field, absl::StrFormat("'%s' is not a unicast MAC", s));
+  }
+  return *mac;
+}
+
+// Is `mac` already a static FDB entry of VNet `vnet` (entry or a vport's vm_macs)?
+const std::string* StaticOwner(const v1::Config& c, const std::string& vnet,
+                               const net::MacAddress& mac) {
+  for (const auto& e : c.fdb()) {
+    auto m = net::ParseMac(e.mac());
+    if (e.vnet() == vnet && m.ok() && *m == mac) {
+      return &e.vport();
+    }
+  }
+  for (const auto& p : c.vports()) {
+    if (p.vnet() != vnet) {
+      continue;
+    }
+    for (const auto& s : p.vm_macs()) {
+      auto m = net::ParseMac(s);
+      if (m.ok() && *m == mac) {
+        return &p.name();
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::Status ValidateName(const std::string& field, const std::string& name) {
+  if (name.empty() || name.size() > 32 || !ValidNameChars(name)) {
+    return Invalid(field, absl::StrFormat("'%s' must be 1..32 characters of [A-Za-z0-9_.-]", name));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateVNet(const v1::VNet& vnet, const v1::Config& config,
+                          const std::string& prefix) {
+  absl::Status st = ValidateName(prefix + "name", vnet.name());
+  if (!st.ok()) {
+    return st;
+  }
+  if (FindVNet(config, vnet.name()) != nullptr) {
+    return absl::AlreadyExistsError(
+        absl::StrFormat("%sname: VNet '%s' already exists", prefix, vnet.name()));
+  }
+  if (vnet.tenant().empty() || vnet.tenant().size() > 64 || !ValidNameChars(vnet.tenant())) {
+    return Invalid(prefix + "tenant",
+                   absl::StrFormat("'%s' must be 1..64 characters of [A-Za-z0-9_.-]", vnet.tenant()));
+  }
+  if (vnet.vni() == 0 || vnet.vni() > kMaxVni) {
+    return Invalid(prefix + "vni", absl::StrFormat("%u is not in 1..%u", vnet.vni(), kMaxVni));
+  }
+  for (const auto& other : config.vnets()) {
+    if (other.vni() == vnet.vni()) {
+      return absl::AlreadyExistsError(absl::StrFormat("%svni: %u is already used by VNet '%s'",
+                                                      prefix, vnet.vni(), other.name()));
+    }
+  }
+  for (int i = 0; i < vnet.prefixes_size(); ++i) {
+    const std::string field = absl::StrFormat("%sprefixes[%d]", prefix, i);
+    auto p = net::ParseIpv4Prefix(vnet.prefixes(i));
+    if (!p.ok()) {
+      return WithField(field, p.status());
+    }
+    if ((p->addr & ~p->Mask()) != 0) {
+      return Invalid(field, absl::StrFormat("'%s' has host bits set", vnet.prefixes(i)));
+    }
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < vnet.peers_size(); ++i) {
+    const std::string field = absl::StrFormat("%speers[%d]", prefix, i);
+    if (vnet.peers(i) == vnet.name()) {
+      return Invalid(field, "a VNet cannot peer with itself");
+    }
+    if (!seen.insert(vnet.peers(i)).second) {
+      return Invalid(field, absl::StrFormat("'%s' listed twice", vnet.peers(i)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
+                           const std::string& prefix, bool check_host) {
+  absl::Status st = ValidateName(prefix + "name", vport.name());
+  if (!st.ok()) {
+    return st;
+  }
+  if (FindVPort(config, vport.name()) != nullptr) {
+    return absl::AlreadyExistsError(
+        absl::StrFormat("%sname: vport '%s' already exists", prefix, vport.name()));
+  }
+  st = drivers::ValidateDriverSpec(vport.driver(), check_host);
+  if (!st.ok()) {
+    return WithField(prefix + "driver", st);
+  }
+  for (const auto& other : config.vports()) {
+    if (other.driver() == vport.driver() && vport.driver().find('=') != std::string::npos) {
+      return absl::AlreadyExistsError(absl::StrFormat(
+          "%sdriver: '%s' is already used by vport '%s'", prefix, vport.driver(), other.name()));
+    }
+  }
+  if (vport.queues() > 16) {
+    return Invalid(prefix + "queues", absl::StrFormat("%u is not in 1..16", vport.queues()));
+  }
+  if (vport.admin_state() != v1::ADMIN_STATE_UNSPECIFIED &&
+      vport.admin_state() != v1::ADMIN_STATE_UP && vport.admin_state() != v1::ADMIN_STATE_DOWN) {
+    return Invalid(prefix + "admin_state", absl::StrFormat("unknown value %d", vport.admin_state()));
+  }
+
+  if (vport.kind() == v1::VPORT_KIND_UPLINK) {
+    if (!vport.vnet().empty()) {
+      return Invalid(prefix + "vnet", "the uplink belongs to no VNet; leave it empty");
+    }
+    if (vport.vm_macs_size() > 0) {
+      return Invalid(prefix + "vm_macs", "the uplink has no VM MACs");
+    }
+    for (const auto& other : config.vports()) {
+      if (other.kind() == v1::VPORT_KIND_UPLINK) {
+        return absl::FailedPreconditionError(absl::StrFormat(
+            "%skind: uplink '%s' already exists; only one is allowed", prefix, other.name()));
+      }
+    }
+    if (!vport.has_uplink()) {
+      return Invalid(prefix + "uplink", "required for an uplink (ip_cidr, gateway, mtu)");
+    }
+    const auto& up = vport.uplink();
+    auto ip = net::ParseIpv4Prefix(up.ip_cidr());
+    if (!ip.ok()) {
+      return WithField(prefix + "uplink.ip_cidr", ip.status());
+    }
+    if (ip->len == 0 || ip->len > 31 || (ip->addr & ~ip->Mask()) == 0) {
+      return Invalid(prefix + "uplink.ip_cidr",
+                     absl::StrFormat("'%s' is not a host address with a prefix length of 1..31",
+                                     up.ip_cidr()));
+    }
+    if (!up.gateway().empty()) {
+      auto gw = net::ParseIpv4(up.gateway());
+      if (!gw.ok()) {
+        return WithField(prefix + "uplink.gateway", gw.status());
+      }
+      if (!ip->Contains(*gw) || *gw == ip->addr) {
+        return Invalid(prefix + "uplink.gateway",
+                       absl::StrFormat("%s is not another address inside %s", up.gateway(),
+                                       up.ip_cidr()));
+      }
+    }
+    if (up.mtu() != 0 && (up.mtu() < 576 || up.mtu() > 9000)) {
+      return Invalid(prefix + "uplink.mtu", absl::StrFormat("%u is not in 576..9000", up.mtu()));
+    }
+    return absl::OkStatus();
+  }
+
+  if (vport.kind() != v1::VPORT_KIND_VM) {
+    return Invalid(prefix + "kind", absl::StrFormat("unknown value %d", vport.kind()));
+  }
+  if (vport.has_uplink()) {
+    return Invalid(prefix + "uplink", "only an uplink vport takes uplink settings");
+  }
+  if (vport.vnet().empty()) {
+    return Invalid(prefix + "vnet", "required for a VM vport");
+  }
+  if (FindVNet(config, vport.vnet()) == nullptr) {
+    return absl::NotFoundError(
+        absl::StrFormat("%svnet: VNet '%s' does not exist", prefix, vport.vnet()));
+  }
+  std::set<uint64_t> own;
+  for (int i = 0; i < vport.vm_macs_size(); ++i) {
+    const std::string field = absl::StrFormat("%svm_macs[%d]", prefix, i);
+    auto mac = ParseUnicastMac(field, vport.vm_macs(i));
+    if (!mac.ok()) {
+      return mac.status();
+    }
+    if (!own.insert(mac->ToU64()).second) {
+      return Invalid(field, absl::StrFormat("'%s' listed twice", vport.vm_macs(i)));
+    }
+    if (const std::string* owner = StaticOwner(config, vport.vnet(), *mac)) {
+      return absl::AlreadyExistsError(
+          absl::StrFormat("%s: '%s' is already a static entry of VNet '%s' (vport '%s')", field,
+                          vport.vm_macs(i), vport.vnet(), *owner));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFdbEntry(const v1::FdbEntry& entry, const v1::Config& config,
+                              const std::string& prefix) {
+  if (FindVNet(config, entry.vnet()) == nullptr) {
+    return absl::NotFoundError(
+        absl::StrFormat("%svnet: VNet '%s' does not exist", prefix, entry.vnet()));
+  }
+  auto mac = ParseUnicastMac(prefix + "mac", entry.mac());
+  if (!mac.ok()) {
+    return mac.status();
+  }
+  const v1::VPort* vport = FindVPort(config, entry.vport());
+  if (vport == nullptr) {
+    return absl::NotFoundError(
+        absl::StrFormat("%svport: vport '%s' does not exist", prefix, entry.vport()));
+  }
+  if (vport->vnet() != entry.vnet()) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("%svport: '%s' is not in VNet '%s'", prefix, entry.vport(), entry.vnet()));
+  }
+  if (const std::string* owner = StaticOwner(config, entry.vnet(), *mac)) {
+    return absl::AlreadyExistsError(
+        absl::StrFormat("%smac: '%s' is already a static entry of VNet '%s' (vport '%s')", prefix,
+                        entry.mac(), entry.vnet(), *owner));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateConfig(const v1::Config& config) {
+  v1::Config seen;
+  for (int i = 0; i < config.vnets_size(); ++i) {
+    v1::VNet v = config.vnets(i);
+    v.clear_peers();  // Peers may name VNets that come later; checked below.
+    absl::Status st = ValidateVNet(v, seen, absl::StrFormat("vnets[%d].", i));
+    if (!st.ok()) {
+      return st;
+    }
+    *seen.add_vnets() = config.vnets(i);
+  }
+  for (int i = 0; i < config.vnets_size(); ++i) {
+    absl::Status st = ValidateVNet(config.vnets(i), v1::Config(), absl::StrFormat("vnets[%d].", i));
+    if (!st.ok()) {
+      return st;
+    }
+    for (int j = 0; j < config.vnets(i).peers_size(); ++j) {
+      const std::string& peer = config.vnets(i).peers(j);
+      const v1::VNet* other = FindVNet(config, peer);
+      if (other == nullptr) {
+        return absl::NotFoundError(
+            absl::StrFormat("vnets[%d].peers[%d]: VNet '%s' does not exist", i, j, peer));
+      }
+      bool back = false;
+      for (const auto& p : other->peers()) {
+        back |= p == config.vnets(i).name();
+      }
+      if (!back) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "vnets[%d].peers[%d]: '%s' does not list '%s' back (peering is symmetric)", i, j,
+            peer, config.vnets(i).name()));
+      }
+    }
+  }
+  for (int i = 0; i < config.vports_size(); ++i) {
+    absl::Status st =
+        ValidateVPort(config.vports(i), seen, absl::StrFormat("vports[%d].", i), false);
+    if (!st.ok()) {
+      return st;
+    }
+    *seen.add_vports() = config.vports(i);
+  }
+  for (int i = 0; i < config.fdb_size(); ++i) {
+    absl::Status st = ValidateFdbEntry(config.fdb(i), seen, absl::StrFormat("fdb[%d].", i));
+    if (!st.ok()) {
+      return st;
+    }
+    *seen.add_fdb() = config.fdb(i);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace vswitch::control

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Validation of configuration objects against the whole configuration. The
+// same functions check an RPC's object (field prefix "vport.") and every
+// object of a loaded config ("vports[2]."), so the rules live in one place.
+// Thread: any (pure functions).
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "vswitch/api/vswitch.pb.h"
+
+namespace vswitch::control {
+
+// Name rules shared by VNets and vports: 1..32 of [A-Za-z0-9_.-].
+absl::Status ValidateName(const std::string& field, const std::string& name);
+
+// `vnet` is about to join `config` (which must not contain it yet).
+// Codes: InvalidArgument, AlreadyExists (name, VNI), NotFound (peer).
+absl::Status ValidateVNet(const v1::VNet& vnet, const v1::Config& config,
+                          const std::string& prefix);
+
+// `vport` (kind already normalised) is about to join `config`. With
+// check_host the driver spec is also checked against the host (interface
+// exists/free). Codes: InvalidArgument, AlreadyExists, NotFound,
+// FailedPrecondition (second uplink).
+absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
+                           const std::string& prefix, bool check_host);
+
+// A static FDB entry about to join `config`.
+absl::Status ValidateFdbEntry(const v1::FdbEntry& entry, const v1::Config& config,
+                              const std::string& prefix);
+
+// The whole configuration, each object against those before it. Used for
+// loaded files and as the final check of every change.
+absl::Status ValidateConfig(const v1::Config& config);
+
+}  // namespace vswitch::control

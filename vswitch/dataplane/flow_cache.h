@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Per-lcore exact-match flow cache: PacketKey -> Action. 4-way set
+// associative, one cache line per entry. An entry is valid only for the
+// snapshot generation it was filled under; a newer generation is a miss, so
+// a published change reaches every cached flow on the next packet.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "vswitch/dataplane/drop_reasons.h"
+#include "vswitch/dataplane/packet_key.h"
+
+namespace vswitch::dataplane {
+
+enum class ActionKind : uint8_t { kDrop = 0, kUnicast, kFlood };
+
+struct Action {
+  ActionKind kind = ActionKind::kDrop;
+  DropReason drop_reason = DropReason::kUnknownPort;
+  uint16_t out_port = 0;
+  uint16_t vnet_index = 0;
+  // The source MAC is not a static entry of the in-port: keep telling the
+  // main lcore it is alive (learning and aging).
+  bool learn_src = false;
+};
+
+struct alignas(64) FlowEntry {
+  PacketKey key;
+  uint64_t generation;  // 0 = empty (generations start at 1).
+  uint64_t learn_tsc;   // TSC of the last learn event sent for this entry.
+  uint32_t hash;
+  Action action;
+};
+static_assert(sizeof(FlowEntry) == 64);
+
+// Thread: owning worker only; hot path. Lifetime: the worker's.
+class FlowCache {
+ public:
+  static constexpr uint32_t kWays = 4;
+
+  // `entries` is rounded up to a power of two, at least kWays.
+  explicit FlowCache(uint32_t entries);
+
+  // Hot path. Returns the entry for `key` filled under `generation`, or null.
+  FlowEntry* Lookup(uint64_t generation, const PacketKey& key, uint32_t hash) {
+    FlowEntry* bucket = &entries_[(hash & bucket_mask_) * kWays];
+    for (uint32_t w = 0; w < kWays; ++w) {
+      FlowEntry* e = &bucket[w];
+      if (e->hash == hash && e->generation == generation && e->key.Equals(key)) {
+        return e;
+      }
+    }
+    return nullptr;
+  }
+
+  // Hot path. Stores an entry, evicting a stale one or, failing that, the
+  // next way in round-robin order.
+  FlowEntry* Insert(uint64_t generation, const PacketKey& key, uint32_t hash,
+                    const Action& action, uint64_t now_tsc) {
+    FlowEntry* bucket = &entries_[(hash & bucket_mask_) * kWays];
+    FlowEntry* victim = nullptr;
+    for (uint32_t w = 0; w < kWays; ++w) {
+      if (bucket[w].generation != generation) {
+        victim = &bucket[w];
+        break;
+      }
+    }
+    if (victim == nullptr) {
+      victim = &bucket[next_victim_++ % kWays];
+    }
+    victim->key = key;
+    victim->generation = generation;
+    victim->learn_tsc = now_tsc;
+    victim->hash = hash;
+    victim->action = action;
+    return victim;
+  }
+
+  uint32_t capacity() const { return (bucket_mask_ + 1) * kWays; }
+
+ private:
+  std::unique_ptr<FlowEntry[]> entries_;
+  uint32_t bucket_mask_;
+  uint32_t next_victim_ = 0;
+};
+
+}  // namespace vswitch::dataplane

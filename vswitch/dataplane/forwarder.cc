@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/dataplane/forwarder.h"
+
+#include <cstring>
+
+#include <rte_prefetch.h>
+
+#include "vswitch/dataplane/parser.h"
+
+namespace vswitch::dataplane {
+namespace {
+
+bool IsMulticast(const uint8_t* mac) { return (mac[0] & 0x01) != 0; }
+
+bool IsZero(const uint8_t* mac) {
+  return (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0;
+}
+
+Action Drop(DropReason r) { return Action{.kind = ActionKind::kDrop, .drop_reason = r}; }
+
+}  // namespace
+
+Forwarder::Forwarder(uint16_t tx_queue, LcoreStats* stats, rte_ring* learn_ring,
+                     uint32_t flow_cache_entries)
+    : cache_(flow_cache_entries), tx_(tx_queue), stats_(stats), learn_ring_(learn_ring) {}
+
+void Forwarder::DropAll(uint16_t in_port, rte_mbuf** pkts, uint16_t n, DropReason reason) {
+  stats_->ports[in_port].drops[static_cast<int>(reason)].Add(n);
+  rte_pktmbuf_free_bulk(pkts, n);
+}
+
+// Hot path.
+void Forwarder::SendLearn(const Snapshot& snap, uint16_t vnet_index, uint16_t port,
+                          const uint8_t* mac) {
+  LearnEvent ev{.vnet_id = snap.vnets[vnet_index].id, .port = port, .mac = {}, .pad = 0};
+  std::memcpy(ev.mac, mac, 6);
+  if (rte_ring_sp_enqueue_elem(learn_ring_, &ev, sizeof(ev)) == 0) {
+    stats_->learn_events.Add(1);
+  } else {
+    stats_->learn_ring_full.Add(1);
+  }
+}
+
+// Hot path.
+void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** pkts, uint16_t n,
+                            uint64_t now_tsc) {
+  PortCounters& in = stats_->ports[in_port];
+  uint64_t rx_bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    rx_bytes += pkts[i]->pkt_len;
+  }
+  in.rx_packets.Add(n);
+  in.rx_bytes.Add(rx_bytes);
+  stats_->rx_packets.Add(n);
+
+  const PortInfo& pi = snap.ports[in_port];
+  if (!pi.present) {
+    DropAll(in_port, pkts, n, DropReason::kUnknownPort);
+    return;
+  }
+  if (pi.is_uplink) {
+    // TODO(#4): ARP replies for the encap next hops are taken here.
+    DropAll(in_port, pkts, n, DropReason::kUplinkRx);
+    return;
+  }
+  if (!pi.admin_up) {
+    DropAll(in_port, pkts, n, DropReason::kPortAdminDown);
+    return;
+  }
+
+  PacketKey keys[kMaxBurst];
+  uint32_t hashes[kMaxBurst];
+  Action actions[kMaxBurst];
+  uint16_t miss[kMaxBurst];
+  uint16_t n_miss = 0;
+
+  for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) {
+    rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  }
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + kPrefetchAhead < n) {
+      rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+    }
+    ParseKey(pkts[i], in_port, &keys[i]);
+    keys[i].MaskToL2();  // TODO(#4): keep L3/L4 when a TAP filter needs them.
+  }
+
+  const uint64_t gen = snap.generation;
+  for (uint16_t i = 0; i < n; ++i) {
+    if ((keys[i].flags & kKeyL2) == 0) {
+      actions[i] = Drop(DropReason::kRunt);
+      continue;
+    }
+    hashes[i] = keys[i].Hash();
+    FlowEntry* e = cache_.Lookup(gen, keys[i], hashes[i]);
+    if (e == nullptr) {
+      miss[n_miss++] = i;
+      continue;
+    }
+    actions[i] = e->action;
+    if (e->action.learn_src && snap.mac_learning &&
+        now_tsc - e->learn_tsc > snap.learn_refresh_cycles) {
+      e->learn_tsc = now_tsc;
+      SendLearn(snap, pi.vnet_index, in_port, keys[i].src_mac);
+    }
+  }
+  if (n_miss > 0) {
+    SlowPath(snap, in_port, pi.vnet_index, keys, hashes, miss, n_miss, actions, now_tsc);
+  }
+  for (uint16_t i = 0; i < n; ++i) {
+    Execute(snap, in_port, pkts[i], actions[i]);
+  }
+}
+
+// Hot path (misses only).
+void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_index,
+                         const PacketKey* keys, const uint32_t* hashes, const uint16_t* miss,
+                         uint16_t n_miss, Action* actions, uint64_t now_tsc) {
+  FdbKey dst_keys[kMaxBurst];
+  FdbKey src_keys[kMaxBurst];
+  const void* dst_ptrs[kMaxBurst];
+  const void* src_ptrs[kMaxBurst];
+  void* dst_data[kMaxBurst];
+  void* src_data[kMaxBurst];
+  for (uint16_t j = 0; j < n_miss; ++j) {
+    const PacketKey& k = keys[miss[j]];
+    dst_keys[j].vnet_index = vnet_index;
+    std::memcpy(dst_keys[j].mac, k.dst_mac, 6);
+    src_keys[j].vnet_index = vnet_index;
+    std::memcpy(src_keys[j].mac, k.src_mac, 6);
+    dst_ptrs[j] = &dst_keys[j];
+    src_ptrs[j] = &src_keys[j];
+  }
+  uint64_t dst_hits = 0;
+  uint64_t src_hits = 0;
+  rte_hash_lookup_bulk_data(snap.fdb, dst_ptrs, n_miss, &dst_hits, dst_data);
+  rte_hash_lookup_bulk_data(snap.fdb, src_ptrs, n_miss, &src_hits, src_data);
+
+  for (uint16_t j = 0; j < n_miss; ++j) {
+    const uint16_t i = miss[j];
+    const PacketKey& k = keys[i];
+    // An earlier miss of this burst may have cached the same flow already.
+    if (FlowEntry* e = cache_.Lookup(snap.generation, k, hashes[i])) {
+      actions[i] = e->action;
+      continue;
+    }
+    Action a;
+    const bool bad_src = IsMulticast(k.src_mac) || IsZero(k.src_mac);
+    if (bad_src) {
+      a = Drop(DropReason::kBadSrcMac);
+    } else if (IsMulticast(k.dst_mac)) {
+      a = Action{.kind = ActionKind::kFlood, .vnet_index = vnet_index};
+    } else if ((dst_hits >> j) & 1) {
+      const uint16_t out = FdbPort(reinterpret_cast<uintptr_t>(dst_data[j]));
+      const PortInfo& op = snap.ports[out];
+      if (out == in_port) {
+        a = Drop(DropReason::kSamePort);
+      } else if (!op.present || op.vnet_index != vnet_index) {
+        a = Drop(DropReason::kUnknownPort);
+      } else if (!op.admin_up) {
+        a = Drop(DropReason::kPortAdminDown);
+      } else {
+        a = Action{.kind = ActionKind::kUnicast, .out_port = out, .vnet_index = vnet_index};
+      }
+    } else {
+      a = Action{.kind = ActionKind::kFlood, .vnet_index = vnet_index};
+    }
+
+    // Learning: a static entry always wins; a learned one moves with the MAC.
+    bool learn_src = false;
+    if (!bad_src) {
+      if ((src_hits >> j) & 1) {
+        const uintptr_t v = reinterpret_cast<uintptr_t>(src_data[j]);
+        learn_src = !FdbIsStatic(v);
+        if (learn_src && snap.mac_learning && FdbPort(v) != in_port) {
+          SendLearn(snap, vnet_index, in_port, k.src_mac);
+        }
+      } else {
+        learn_src = true;
+        if (snap.mac_learning) {
+          SendLearn(snap, vnet_index, in_port, k.src_mac);
+        }
+      }
+    }
+    a.learn_src = learn_src;
+    actions[i] = a;
+    cache_.Insert(snap.generation, k, hashes[i], a, now_tsc);
+  }
+}
+
+// Hot path.
+void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, const Action& a) {
+  switch (a.kind) {
+    case ActionKind::kUnicast:
+      tx_.Add(a.out_port, m);
+      return;
+    case ActionKind::kFlood: {
+      const auto& ports = snap.vnets[a.vnet_index].flood_ports;
+      uint16_t copies = 0;
+      for (uint16_t p : ports) {
+        copies += p != in_port;
+      }
+      if (copies == 0) {
+        stats_->ports[in_port].drops[static_cast<int>(DropReason::kNoOutputPort)].Add(1);
+        rte_pktmbuf_free(m);
+        return;
+      }
+      // One mbuf, one reference per output port: no copy.
+      if (copies > 1) {
+        rte_mbuf_refcnt_update(m, static_cast<int16_t>(copies - 1));
+      }
+      for (uint16_t p : ports) {
+        if (p != in_port) {
+          tx_.Add(p, m);
+        }
+      }
+      return;
+    }
+    case ActionKind::kDrop:
+      stats_->ports[in_port].drops[static_cast<int>(a.drop_reason)].Add(1);
+      rte_pktmbuf_free(m);
+      return;
+  }
+}
+
+}  // namespace vswitch::dataplane

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The forwarding stage of one worker: parse -> flow cache -> (slow path on
+// miss: FDB, learning) -> stage TX. Stages run over the whole burst.
+#pragma once
+
+#include <cstdint>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "vswitch/dataplane/flow_cache.h"
+#include "vswitch/dataplane/lcore_stats.h"
+#include "vswitch/dataplane/packet_key.h"
+#include "vswitch/dataplane/snapshot.h"
+#include "vswitch/dataplane/tx_batch.h"
+
+namespace vswitch::dataplane {
+
+inline constexpr uint16_t kPrefetchAhead = 3;
+
+// Thread: owning worker; hot path. Lifetime: the worker's. Not copyable
+// (large per-lcore tables).
+class Forwarder {
+ public:
+  // `learn_ring` is this worker's SPSC ring of LearnEvent to the main lcore;
+  // `tx_queue` is the queue this worker owns on every port.
+  Forwarder(uint16_t tx_queue, LcoreStats* stats, rte_ring* learn_ring,
+            uint32_t flow_cache_entries);
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
+
+  // Hot path. Takes ownership of pkts[0..n): each is staged for TX or freed.
+  // n <= kMaxBurst. Call Flush() before the next burst.
+  void HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** pkts, uint16_t n,
+                   uint64_t now_tsc);
+
+  // Hot path. Sends what HandleBurst staged.
+  void Flush() { tx_.Flush(stats_); }
+
+  const FlowCache& cache() const { return cache_; }
+
+ private:
+  // Computes actions for the packets the cache missed, and caches them.
+  void SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_index,
+                const PacketKey* keys, const uint32_t* hashes, const uint16_t* miss, uint16_t n_miss,
+                Action* actions, uint64_t now_tsc);
+  void DropAll(uint16_t in_port, rte_mbuf** pkts, uint16_t n, DropReason reason);
+  void SendLearn(const Snapshot& snap, uint16_t vnet_index, uint16_t port, const uint8_t* mac);
+  void Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, const Action& a);
+
+  FlowCache cache_;
+  TxBatch tx_;
+  LcoreStats* stats_;
+  rte_ring* learn_ring_;
+};
+
+}  // namespace vswitch::dataplane

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Per-lcore counters. Each LcoreStats has exactly one writer (its lcore); the
+// main lcore reads them with relaxed loads and sums. A writer adds with a
+// relaxed load + store: race-free for the reader, and no locked instruction.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <rte_config.h>
+
+#include "vswitch/dataplane/drop_reasons.h"
+
+namespace vswitch::dataplane {
+
+// Thread: one writer (owning lcore), any reader.
+class Counter {
+ public:
+  void Add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t Load() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+// Counters of one DPDK port as seen by one lcore.
+struct alignas(64) PortCounters {
+  Counter rx_packets;
+  Counter rx_bytes;
+  Counter tx_packets;
+  Counter tx_bytes;
+  Counter drops[kNumDropReasons];
+};
+
+// Counters of one lcore. Lifetime: the whole process (allocated at start,
+// indexed by worker).
+struct alignas(64) LcoreStats {
+  PortCounters ports[RTE_MAX_ETHPORTS];
+  alignas(64) Counter busy_cycles;  // TSC cycles of loop iterations that got packets.
+  Counter idle_cycles;              // TSC cycles of empty iterations (sleep included).
+  Counter bursts;                   // Non-empty RX bursts.
+  Counter rx_packets;
+  Counter learn_events;     // MAC learn/refresh events sent to the main lcore.
+  Counter learn_ring_full;  // Events lost because the ring was full (retried later).
+};
+
+}  // namespace vswitch::dataplane

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The per-packet key the parser extracts and the flow cache matches on.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include <rte_hash_crc.h>
+
+namespace vswitch::dataplane {
+
+// Flags of PacketKey::flags.
+inline constexpr uint8_t kKeyL2 = 1 << 0;    // Ethernet header present (>= 14 bytes).
+inline constexpr uint8_t kKeyIpv4 = 1 << 1;  // Valid IPv4 header (IHL, lengths checked).
+inline constexpr uint8_t kKeyL4 = 1 << 2;    // TCP/UDP ports present (first fragment).
+inline constexpr uint8_t kKeyFrag = 1 << 3;  // IPv4 fragment.
+
+// 32 bytes, no padding holes: compared and hashed as four 64-bit words.
+// Multi-byte fields are in network byte order, as on the wire.
+struct PacketKey {
+  uint16_t in_port;
+  uint16_t ether_type;  // Inner-most after VLAN tags; 0 if none.
+  uint8_t dst_mac[6];
+  uint8_t src_mac[6];
+  uint32_t src_ip;
+  uint32_t dst_ip;
+  uint16_t src_port;
+  uint16_t dst_port;
+  uint8_t proto;
+  uint8_t flags;
+  uint16_t vlan_tci;  // Outer VLAN TCI or 0.
+
+  bool Equals(const PacketKey& o) const {
+    uint64_t a[4], b[4];
+    std::memcpy(a, this, sizeof(a));
+    std::memcpy(b, &o, sizeof(b));
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+  }
+
+  uint32_t Hash() const {
+    uint64_t w[4];
+    std::memcpy(w, this, sizeof(w));
+    uint32_t h = rte_hash_crc_8byte(w[0], 0x5bd1e995u);
+    h = rte_hash_crc_8byte(w[1], h);
+    h = rte_hash_crc_8byte(w[2], h);
+    return rte_hash_crc_8byte(w[3], h);
+  }
+
+  // Keeps only what L2 switching decides on, so many L3 flows between the
+  // same MACs share one cache entry when nothing needs L3/L4.
+  void MaskToL2() {
+    src_ip = dst_ip = 0;
+    src_port = dst_port = 0;
+    proto = 0;
+    flags &= kKeyL2;
+  }
+};
+static_assert(sizeof(PacketKey) == 32);
+
+}  // namespace vswitch::dataplane

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The immutable switching state the workers read. Built by the control side
+// (control/snapshot_builder), published by one atomic store, freed after an
+// RCU grace period. Plain C++ plus DPDK handles: no protobuf, no locks.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include <rte_config.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+
+namespace vswitch::dataplane {
+
+inline constexpr uint16_t kMaxPorts = RTE_MAX_ETHPORTS;
+inline constexpr uint16_t kNoVnet = 0xffff;
+
+// FDB key: (VNet index in Snapshot::vnets, MAC). 8 bytes, no padding.
+struct FdbKey {
+  uint16_t vnet_index;
+  uint8_t mac[6];
+};
+static_assert(sizeof(FdbKey) == 8);
+
+// FDB value packed into the rte_hash data pointer.
+inline constexpr uintptr_t kFdbStatic = uintptr_t{1} << 16;
+inline uintptr_t PackFdbValue(uint16_t port, bool is_static) {
+  return port | (is_static ? kFdbStatic : 0);
+}
+inline uint16_t FdbPort(uintptr_t v) { return static_cast<uint16_t>(v & 0xffff); }
+inline bool FdbIsStatic(uintptr_t v) { return (v & kFdbStatic) != 0; }
+
+// One DPDK port as the dataplane sees it. Indexed by DPDK port id.
+struct PortInfo {
+  bool present = false;
+  bool admin_up = false;
+  bool is_uplink = false;
+  uint16_t vnet_index = kNoVnet;
+  uint32_t vport_id = 0;
+};
+
+struct VnetInfo {
+  uint32_t id = 0;
+  uint32_t vni = 0;
+  // Ports that are up, in port-id order: the flood set (minus the in-port).
+  std::vector<uint16_t> flood_ports;
+};
+
+// A receive queue a worker polls.
+struct RxQueue {
+  uint16_t port;
+  uint16_t queue;
+};
+
+struct Snapshot {
+  uint64_t generation = 0;
+  std::array<PortInfo, kMaxPorts> ports{};
+  std::vector<VnetInfo> vnets;
+  // (vnet_index, mac) -> PackFdbValue(port, static). Read-only once published.
+  rte_hash* fdb = nullptr;
+  // rx_queues[w]: the queues worker w polls.
+  std::vector<std::vector<RxQueue>> rx_queues;
+  bool mac_learning = true;
+  // Learned entries are refreshed by a worker at most this often (TSC cycles).
+  uint64_t learn_refresh_cycles = 0;
+
+  Snapshot() = default;
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  ~Snapshot() {
+    if (fdb != nullptr) {
+      rte_hash_free(fdb);
+    }
+  }
+};
+
+// The published pointer. Thread: Publish from the control side only;
+// Current() from any thread.
+class SnapshotSlot {
+ public:
+  // Hot path: one acquire load.
+  const Snapshot* Current() const { return current_.load(std::memory_order_acquire); }
+  // Returns the previous snapshot; the caller retires it after a grace period.
+  const Snapshot* Exchange(const Snapshot* next) {
+    return current_.exchange(next, std::memory_order_acq_rel);
+  }
+
+ private:
+  std::atomic<const Snapshot*> current_{nullptr};
+};
+
+// A MAC learn (or refresh) event, worker -> main lcore.
+struct LearnEvent {
+  uint32_t vnet_id;
+  uint16_t port;
+  uint8_t mac[6];
+  uint32_t pad;
+};
+static_assert(sizeof(LearnEvent) == 16);
+
+}  // namespace vswitch::dataplane

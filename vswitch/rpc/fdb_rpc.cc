@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// FDB entries.
+#include "lib/status/grpc_status.h"
+#include "vswitch/rpc/vswitch_service.h"
+
+namespace vswitch::rpc {
+
+grpc::Status VSwitchService::AddFdbEntry(grpc::ServerContext*, const v1::AddFdbEntryRequest* req,
+                                         v1::FdbEntry* resp) {
+  auto r = store_->AddFdbEntry(req->entry());
+  if (!r.ok()) {
+    return ToGrpcStatus(r.status());
+  }
+  *resp = *r;
+  return grpc::Status::OK;
+}
+
+grpc::Status VSwitchService::RemoveFdbEntry(grpc::ServerContext*,
+                                            const v1::RemoveFdbEntryRequest* req,
+                                            v1::RemoveFdbEntryResponse*) {
+  return ToGrpcStatus(store_->RemoveFdbEntry(req->vnet(), req->mac()));
+}
+
+grpc::Status VSwitchService::ListFdb(grpc::ServerContext*, const v1::ListFdbRequest* req,
+                                     v1::ListFdbResponse* resp) {
+  auto r = store_->ListFdb(req->vnet());
+  if (!r.ok()) {
+    return ToGrpcStatus(r.status());
+  }
+  *resp = *r;
+  return grpc::Status::OK;
+}
+
+grpc::Status VSwitchService::FlushFdb(grpc::ServerContext*, const v1::FlushFdbRequest* req,
+                                      v1::FlushFdbResponse* resp) {
+  auto r = store_->FlushFdb(req->vnet(), req->include_static());
+  if (!r.ok()) {
+    return ToGrpcStatus(r.status());
+  }
+  resp->set_removed(*r);
+  return grpc::Status::OK;
+}
+
+}  // namespace vswitch::rpc

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// gRPC service vswitch.v1.VSwitch: translation only. Each method calls one
+// ConfigStore function and converts its Status (codes are equal numerically).
+// Methods are defined per resource group (vnet_rpc.cc, vport_rpc.cc, ...).
+// Thread: gRPC's threads; ConfigStore serialises.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+#include "vswitch/api/vswitch.grpc.pb.h"
+#include "vswitch/control/config_store.h"
+
+namespace vswitch::rpc {
+
+class VSwitchService final : public v1::VSwitch::Service {
+ public:
+  VSwitchService(control::ConfigStore* store, uint32_t forwarding_lcores)
+      : store_(store), forwarding_lcores_(forwarding_lcores), started_(absl::Now()) {}
+
+  grpc::Status GetVersion(grpc::ServerContext*, const v1::GetVersionRequest*,
+                          v1::GetVersionResponse*) override;
+  grpc::Status GetHealth(grpc::ServerContext*, const v1::GetHealthRequest*,
+                         v1::GetHealthResponse*) override;
+
+  grpc::Status CreateVNet(grpc::ServerContext*, const v1::CreateVNetRequest*, v1::VNet*) override;
+  grpc::Status DeleteVNet(grpc::ServerContext*, const v1::DeleteVNetRequest*,
+                          v1::DeleteVNetResponse*) override;
+  grpc::Status ListVNets(grpc::ServerContext*, const v1::ListVNetsRequest*,
+                         v1::ListVNetsResponse*) override;
+  grpc::Status PeerVNets(grpc::ServerContext*, const v1::PeerVNetsRequest*,
+                         v1::PeerVNetsResponse*) override;
+  grpc::Status UnpeerVNets(grpc::ServerContext*, const v1::PeerVNetsRequest*,
+                           v1::PeerVNetsResponse*) override;
+
+  grpc::Status AddVPort(grpc::ServerContext*, const v1::AddVPortRequest*, v1::VPort*) override;
+  grpc::Status RemoveVPort(grpc::ServerContext*, const v1::RemoveVPortRequest*,
+                           v1::RemoveVPortResponse*) override;
+  grpc::Status ListVPorts(grpc::ServerContext*, const v1::ListVPortsRequest*,
+                          v1::ListVPortsResponse*) override;
+  grpc::Status SetVPortAdminState(grpc::ServerContext*, const v1::SetVPortAdminStateRequest*,
+                                  v1::VPort*) override;
+
+  grpc::Status AddFdbEntry(grpc::ServerContext*, const v1::AddFdbEntryRequest*,
+                           v1::FdbEntry*) override;
+  grpc::Status RemoveFdbEntry(grpc::ServerContext*, const v1::RemoveFdbEntryRequest*,
+                              v1::RemoveFdbEntryResponse*) override;
+  grpc::Status ListFdb(grpc::ServerContext*, const v1::ListFdbRequest*,
+                       v1::ListFdbResponse*) override;
+  grpc::Status FlushFdb(grpc::ServerContext*, const v1::FlushFdbRequest*,
+                        v1::FlushFdbResponse*) override;
+
+  grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest*, v1::Stats*) override;
+  grpc::Status ClearStats(grpc::ServerContext*, const v1::ClearStatsRequest*,
+                          v1::ClearStatsResponse*) override;
+
+ private:
+  control::ConfigStore* store_;
+  uint32_t forwarding_lcores_;
+  absl::Time started_;
+};
+
+}  // namespace vswitch::rpc
