@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// vsctl: one-shot vswitch shell. `vsctl [OPTIONS] COMMAND [ARGS]` runs one
+// command (one RPC to vswitchd) and exits 0 (done), 1 (the daemon returned
+// an error) or 2 (bad command line).
+//
+// The few global options are parsed by hand rather than with gflags: they
+// must stop at the first command word (names such as "-x" are arguments
+// there) and every mistake must be one line and exit code 2.
+#include <cstdlib>
+#include <iostream>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vswitch/shell/client.h"
+#include "vswitch/shell/command_table.h"
+#include "vswitch/shell/commands.h"
+#include "vswitch/shell/printer.h"
+
+namespace vswitch::shell {
+namespace {
+
+constexpr char kDefaultSocket[] = "/run/vswitch/vswitchd.sock";
+
+struct Options {
+  std::string socket;
+  bool json = false;
+  bool help = false;
+  // The command line after the options.
+  std::vector<std::string> command;
+};
+
+// Fills `options` from argv. Returns false with a one-line `error`.
+bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
+  const char* env_socket = std::getenv("VSCTL_SOCKET");
+  options->socket = env_socket != nullptr && env_socket[0] != '\0' ? env_socket : kDefaultSocket;
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (!arg.starts_with("-") || arg == "-") {
+      break;
+    }
+    if (arg == "--json") {
+      options->json = true;
+    } else if (arg == "--help" || arg == "-h") {
+      options->help = true;
+    } else if (arg == "--socket" || arg.starts_with("--socket=")) {
+      std::string_view value;
+      if (arg == "--socket") {
+        if (i + 1 == argc) {
+          *error = "--socket needs a PATH";
+          return false;
+        }
+        value = argv[++i];
+      } else {
+        value = arg.substr(std::string_view("--socket=").size());
+      }
+      if (value.empty()) {
+        *error = "--socket needs a PATH";
+        return false;
+      }
+      options->socket = std::string(value);
+    } else {
+      *error = "unknown option \"" + std::string(arg) + "\" (try \"vsctl --help\")";
+      return false;
+    }
+  }
+  options->command.assign(argv + i, argv + argc);
+  return true;
+}
+
+void PrintUsage(const CommandTable& table, std::ostream& out) {
+  out << "usage: vsctl [--socket PATH] [--json] COMMAND [ARGS...]\n"
+         "       vsctl help [VERB [OBJECT]]\n"
+         "\n"
+         "Options, before the command:\n"
+         "  --socket PATH  vswitchd's gRPC socket (default: $VSCTL_SOCKET, else\n"
+         "                 "
+      << kDefaultSocket
+      << ")\n"
+         "  --json         print the daemon's reply as JSON\n"
+         "  -h, --help     print this help\n"
+         "\n"
+         "Commands:\n";
+  table.PrintCommandList(out);
+  out << "\n"
+         "Exit code: 0 done, 1 the daemon returned an error, 2 bad command line.\n";
+}
+
+int Main(int argc, char** argv) {
+  Options options;
+  std::string error;
+  if (!ParseOptions(argc, argv, &options, &error)) {
+    std::cerr << "error: " << error << '\n';
+    return kExitUsage;
+  }
+  const CommandTable table = VSwitchCommands();
+  if (options.help || options.command == std::vector<std::string>{"help"}) {
+    PrintUsage(table, std::cout);
+    return kExitOk;
+  }
+  if (options.command.empty()) {
+    // Until the interactive mode exists, no command is a usage error.
+    PrintUsage(table, std::cerr);
+    return kExitUsage;
+  }
+  Client client(options.socket);
+  Printer printer(std::cout, std::cerr, options.json);
+  return table.Execute(options.command, client, printer);
+}
+
+}  // namespace
+}  // namespace vswitch::shell
+
+int main(int argc, char** argv) { return vswitch::shell::Main(argc, argv); }

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Thin blocking client of vswitch.v1.VSwitch. It holds the stub and sets the
+// per-call deadline; it has no logic, so a command is exactly the one RPC it
+// names. Thread: any (the stub is thread-safe; each call has its own
+// context). Lifetime: the caller's; the channel connects lazily on first call.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "vswitch/api/vswitch.grpc.pb.h"
+#include "vswitch/api/vswitch.pb.h"
+
+namespace vswitch::shell {
+
+// A blocking method of the stub, e.g. &v1::VSwitch::StubInterface::ListVNets.
+template <typename Request, typename Response>
+using Method = grpc::Status (v1::VSwitch::StubInterface::*)(grpc::ClientContext*, const Request&,
+                                                            Response*);
+
+class Client {
+ public:
+  static constexpr std::chrono::seconds kDeadline{10};
+
+  // Talks to the daemon's gRPC socket at `socket_path` (a file path).
+  explicit Client(const std::string& socket_path);
+  // Uses `stub` as is, e.g. over an in-process channel.
+  explicit Client(std::unique_ptr<v1::VSwitch::StubInterface> stub);
+
+  // Makes one RPC with a deadline of kDeadline. Returns its status; the
+  // daemon's codes are listed in vswitch.proto.
+  template <typename Request, typename Response>
+  grpc::Status Call(Method<Request, Response> method, const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+    return (stub_.get()->*method)(&context, request, response);
+  }
+
+ private:
+  std::unique_ptr<v1::VSwitch::StubInterface> stub_;
+};
+
+}  // namespace vswitch::shell

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/shell/printer.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "glog/logging.h"
+#include "google/protobuf/util/json_util.h"
+#include "vswitch/shell/text_table.h"
+
+namespace vswitch::shell {
+namespace {
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+// A list prints as "a,b"; an empty one as "-" so that columns stay aligned
+// and a reader sees the cell is empty on purpose.
+std::string JoinOrDash(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  return items.empty() ? "-" : absl::StrJoin(items, ",");
+}
+
+std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
+
+std::string KindName(v1::VPortKind kind) {
+  switch (kind) {
+    case v1::VPORT_KIND_VM:
+      return "vm";
+    case v1::VPORT_KIND_UPLINK:
+      return "uplink";
+    default:
+      return "-";
+  }
+}
+
+std::string AdminName(v1::AdminState state) {
+  // UNSPECIFIED means UP (vswitch.proto), so that is what it prints.
+  return state == v1::ADMIN_STATE_DOWN ? "down" : "up";
+}
+
+std::string FdbTypeName(v1::FdbEntryType type) {
+  switch (type) {
+    case v1::FDB_ENTRY_TYPE_STATIC:
+      return "static";
+    case v1::FDB_ENTRY_TYPE_LEARNED:
+      return "learned";
+    default:
+      return "-";
+  }
+}
+
+uint64_t DropTotal(const v1::PortStats& port) {
+  uint64_t total = 0;
+  for (const v1::DropCounter& drop : port.drops()) {
+    total += drop.packets();
+  }
+  return total;
+}
+
+// Key/value lines for a reply that is one object.
+void PrintFields(std::ostream& out, const Fields& fields) {
+  size_t width = 0;
+  for (const auto& [key, value] : fields) {
+    width = std::max(width, key.size());
+  }
+  for (const auto& [key, value] : fields) {
+    out << key << std::string(width - key.size() + 2, ' ') << value << '\n';
+  }
+}
+
+void PrintDropTable(std::ostream& out, const v1::Stats& stats, bool only_non_zero) {
+  TextTable table({{"REASON"}, {"PACKETS", true}});
+  for (const v1::DropCounter& drop : stats.drops()) {
+    if (!only_non_zero || drop.packets() != 0) {
+      table.AddRow({drop.reason(), absl::StrCat(drop.packets())});
+    }
+  }
+  table.Render(out);
+}
+
+}  // namespace
+
+Printer::Printer(std::ostream& out, std::ostream& err, bool json)
+    : out_(out), err_(err), json_(json) {}
+
+void Printer::Json(const google::protobuf::Message& reply) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(reply, &json, options);
+  // Fails only for an Any of an unknown type; vswitch.v1 has none.
+  CHECK(status.ok()) << "cannot print " << reply.GetTypeName() << " as JSON: " << status;
+  // add_whitespace already ends the document with a newline.
+  out_ << json;
+}
+
+void Printer::Line(const std::string& text) { out_ << text << '\n'; }
+
+int Printer::RpcError(const grpc::Status& status) {
+  err_ << "error: " << StatusCodeName(status.error_code()) << ": " << status.error_message()
+       << '\n';
+  return 1;
+}
+
+void Printer::PrintVersion(const v1::GetVersionResponse& reply) {
+  PrintFields(out_, {{"version", reply.version()}, {"dpdk_version", reply.dpdk_version()}});
+}
+
+void Printer::PrintHealth(const v1::GetHealthResponse& reply) {
+  PrintFields(out_, {
+                        {"serving", reply.serving() ? "yes" : "no"},
+                        {"forwarding_lcores", absl::StrCat(reply.forwarding_lcores())},
+                        {"snapshot_generation", absl::StrCat(reply.snapshot_generation())},
+                        {"uptime_seconds", absl::StrCat(reply.uptime_seconds())},
+                    });
+}
+
+void Printer::PrintVNets(const v1::ListVNetsResponse& reply) {
+  TextTable table({{"ID", true}, {"NAME"}, {"TENANT"}, {"VNI", true}, {"PREFIXES"}, {"PEERS"}});
+  for (const v1::VNet& vnet : reply.vnets()) {
+    table.AddRow({absl::StrCat(vnet.id()), vnet.name(), vnet.tenant(), absl::StrCat(vnet.vni()),
+                  JoinOrDash(vnet.prefixes()), JoinOrDash(vnet.peers())});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintVPorts(const v1::ListVPortsResponse& reply) {
+  TextTable table({{"ID", true},
+                   {"NAME"},
+                   {"KIND"},
+                   {"VNET"},
+                   {"DRIVER"},
+                   {"PORT", true},
+                   {"MAC"},
+                   {"LINK"},
+                   {"ADMIN"}});
+  for (const v1::VPort& vport : reply.vports()) {
+    table.AddRow({absl::StrCat(vport.id()), vport.name(), KindName(vport.kind()),
+                  OrDash(vport.vnet()), vport.driver(), absl::StrCat(vport.port_id()),
+                  OrDash(vport.mac()), vport.link_up() ? "up" : "down",
+                  AdminName(vport.admin_state())});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintFdb(const v1::ListFdbResponse& reply) {
+  TextTable table({{"VNET"}, {"MAC"}, {"VPORT"}, {"TYPE"}, {"AGE", true}});
+  for (const v1::FdbEntry& entry : reply.entries()) {
+    // Only learned entries age; a static entry's age means nothing.
+    std::string age =
+        entry.type() == v1::FDB_ENTRY_TYPE_LEARNED ? absl::StrCat(entry.age_seconds()) : "-";
+    table.AddRow({entry.vnet(), entry.mac(), entry.vport(), FdbTypeName(entry.type()), age});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintPortStats(const v1::Stats& stats) {
+  TextTable table({{"ID", true},
+                   {"NAME"},
+                   {"RX-PKTS", true},
+                   {"RX-BYTES", true},
+                   {"TX-PKTS", true},
+                   {"TX-BYTES", true},
+                   {"DROPS", true}});
+  for (const v1::PortStats& port : stats.ports()) {
+    table.AddRow({absl::StrCat(port.id()), port.name(), absl::StrCat(port.rx_packets()),
+                  absl::StrCat(port.rx_bytes()), absl::StrCat(port.tx_packets()),
+                  absl::StrCat(port.tx_bytes()), absl::StrCat(DropTotal(port))});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintLcoreStats(const v1::Stats& stats) {
+  TextTable table(
+      {{"LCORE", true}, {"ROLE"}, {"BUSY%", true}, {"BURSTS", true}, {"RX-PKTS", true}});
+  for (const v1::LcoreStats& lcore : stats.lcores()) {
+    uint64_t cycles = lcore.busy_cycles() + lcore.idle_cycles();
+    std::string busy =
+        cycles == 0
+            ? "-"
+            : absl::StrFormat("%.1f", 100.0 * lcore.busy_cycles() / static_cast<double>(cycles));
+    table.AddRow({absl::StrCat(lcore.lcore_id()), lcore.role(), busy, absl::StrCat(lcore.bursts()),
+                  absl::StrCat(lcore.rx_packets())});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintStats(const v1::Stats& stats) {
+  PrintPortStats(stats);
+  out_ << '\n';
+  PrintLcoreStats(stats);
+  out_ << '\n';
+  bool any_drop = std::any_of(stats.drops().begin(), stats.drops().end(),
+                              [](const v1::DropCounter& drop) { return drop.packets() != 0; });
+  if (any_drop) {
+    PrintDropTable(out_, stats, /*only_non_zero=*/true);
+  } else {
+    out_ << "no drops\n";
+  }
+}
+
+void Printer::PrintDrops(const v1::Stats& stats) {
+  PrintDropTable(out_, stats, /*only_non_zero=*/false);
+}
+
+std::string StatusCodeName(grpc::StatusCode code) {
+  // gRPC and absl share the canonical code numbers (see lib/status).
+  std::string name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return name.empty() ? absl::StrCat(static_cast<int>(code)) : name;
+}
+
+}  // namespace vswitch::shell
