@@ -41,6 +41,10 @@ absl::StatusOr<DriverSpec> ParseDriverSpec(std::string_view text) {
     return spec;
   }
   std::string_view rest = text.substr(colon + 1);
+  if (rest.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("'%s': nothing after ':' (want DRIVER[:key=value,...])", text));
+  }
   while (!rest.empty()) {
     size_t comma = rest.find(',');
     std::string_view kv = rest.substr(0, comma);

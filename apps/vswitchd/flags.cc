@@ -17,6 +17,9 @@ DEFINE_string(socket, "/run/vswitch/vswitchd.sock",
 DEFINE_string(file_prefix, "vswitch", "EAL --file-prefix: lets several DPDK processes coexist");
 DEFINE_uint32(main_lcore, 0, "lcore of the main thread (gRPC, config, learning, stats)");
 DEFINE_string(fwd_lcores, "1", "comma-separated lcores that run a forwarding loop each");
+DEFINE_int32(encap_lcore, -1,
+             "lcore of the encap worker (TAP mirror encapsulation); -1 = interleaved on the "
+             "first forwarding lcore (single-core mode)");
 DEFINE_string(hugepages, "auto",
               "auto: use hugepages when hugetlbfs is mounted with free pages, else --no-huge; "
               "on: require them; off: always --no-huge");
@@ -82,6 +85,13 @@ bool ValidateSocket(const char* flag, const std::string& v) {
 }
 
 bool ValidateMainLcore(const char* f, uint32_t v) { return InRange(f, v, 0, 127); }
+bool ValidateEncapLcore(const char* f, int32_t v) {
+  if (v < -1 || v > 127) {
+    FlagError() = absl::StrFormat("--%s=%d is out of range -1..127", f, v);
+    return false;
+  }
+  return true;
+}
 bool ValidateMem(const char* f, uint32_t v) { return InRange(f, v, 64, 65536); }
 bool ValidateMbufs(const char* f, uint32_t v) { return InRange(f, v, 1024, 4194304); }
 bool ValidateIdleSleep(const char* f, uint32_t v) { return InRange(f, v, 0, 100000); }
@@ -92,6 +102,7 @@ bool ValidateAging(const char* f, uint32_t v) { return InRange(f, v, 1, 86400); 
 DEFINE_validator(socket, &ValidateSocket);
 DEFINE_validator(main_lcore, &ValidateMainLcore);
 DEFINE_validator(fwd_lcores, &ValidateLcores);
+DEFINE_validator(encap_lcore, &ValidateEncapLcore);
 DEFINE_validator(hugepages, &ValidateHugepages);
 DEFINE_validator(mem_mb, &ValidateMem);
 DEFINE_validator(mbufs, &ValidateMbufs);

@@ -10,6 +10,7 @@ DECLARE_string(socket);
 DECLARE_string(file_prefix);
 DECLARE_uint32(main_lcore);
 DECLARE_string(fwd_lcores);
+DECLARE_int32(encap_lcore);
 DECLARE_string(hugepages);
 DECLARE_uint32(mem_mb);
 DECLARE_string(eal_args);

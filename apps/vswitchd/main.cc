@@ -42,6 +42,7 @@
 #include "vswitch/control/snapshot_publisher.h"
 #include "vswitch/control/stats.h"
 #include "vswitch/dataplane/forwarding_loop.h"
+#include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/rpc/vswitch_service.h"
 
 namespace vswitch::app {
@@ -69,7 +70,18 @@ std::vector<uint32_t> FwdLcores() {
     if (id == FLAGS_main_lcore) {
       Exit2(absl::StrFormat("--fwd_lcores=%s includes the main lcore %u", FLAGS_fwd_lcores, id));
     }
+    if (static_cast<int32_t>(id) == FLAGS_encap_lcore) {
+      Exit2(absl::StrFormat("--encap_lcore=%d is also a forwarding lcore; leave it at -1 to "
+                            "interleave encap on the first forwarding lcore",
+                            FLAGS_encap_lcore));
+    }
     out.push_back(id);
+  }
+  if (out.size() > dataplane::kMaxWorkers) {
+    Exit2(absl::StrFormat("--fwd_lcores: at most %d forwarding lcores", dataplane::kMaxWorkers));
+  }
+  if (FLAGS_encap_lcore == static_cast<int32_t>(FLAGS_main_lcore)) {
+    Exit2(absl::StrFormat("--encap_lcore=%d is the main lcore", FLAGS_encap_lcore));
   }
   return out;
 }
@@ -126,6 +138,9 @@ std::vector<std::string> EalArgs(const std::vector<uint32_t>& fwd) {
   for (uint32_t l : fwd) {
     absl::StrAppendFormat(&lcores, ",%u", l);
   }
+  if (FLAGS_encap_lcore >= 0) {
+    absl::StrAppendFormat(&lcores, ",%d", FLAGS_encap_lcore);
+  }
   std::vector<std::string> args = {"vswitchd",      "-l",
                                    lcores,          "--main-lcore",
                                    absl::StrFormat("%u", FLAGS_main_lcore),
@@ -165,49 +180,93 @@ int Run(int argc, char** argv) {
   LOG(INFO) << "vswitchd " << VSWITCH_VERSION << " starting; EAL: "
             << absl::StrJoin(eal_args, " ");
 
+  const char* kPoolHint = " (hint: lower --mbufs or raise --mem_mb / reserve hugepages)";
   auto pool = dpdk::CreatePktPool("vswitch_pkts", FLAGS_mbufs);
-  LOG_IF(FATAL, !pool.ok()) << pool.status()
-                            << " (hint: lower --mbufs or raise --mem_mb / reserve hugepages)";
-  auto publisher = control::SnapshotPublisher::Create(static_cast<uint32_t>(fwd.size()));
-  LOG_IF(FATAL, !publisher.ok()) << publisher.status();
+  LOG_IF(FATAL, !pool.ok()) << pool.status() << kPoolHint;
+  // Mirror copies are indirect mbufs (no data room); encap headers are small.
+  auto clone_pool = dpdk::CreatePktPool("vswitch_clones", FLAGS_mbufs, 0);
+  LOG_IF(FATAL, !clone_pool.ok()) << clone_pool.status() << kPoolHint;
+  auto header_pool =
+      dpdk::CreatePktPool("vswitch_encap_hdrs", FLAGS_mbufs / 2, RTE_PKTMBUF_HEADROOM + 64);
+  LOG_IF(FATAL, !header_pool.ok()) << header_pool.status() << kPoolHint;
+  LOG_IF(FATAL, dataplane::RegisterMirrorMeta() < 0)
+      << "rte_mbuf_dynfield_register: " << rte_strerror(rte_errno);
 
   const uint16_t n_workers = static_cast<uint16_t>(fwd.size());
+  const bool dedicated_encap = FLAGS_encap_lcore >= 0;
+  auto publisher = control::SnapshotPublisher::Create(n_workers + (dedicated_encap ? 1 : 0));
+  LOG_IF(FATAL, !publisher.ok()) << publisher.status();
+
   std::vector<std::unique_ptr<dataplane::LcoreStats>> lcore_stats;
   std::vector<rte_ring*> learn_rings;
+  std::vector<rte_ring*> arp_rings;
   std::vector<const dataplane::LcoreStats*> stats_view;
   std::vector<control::WorkerRef> worker_refs;
   for (uint16_t w = 0; w < n_workers; ++w) {
     lcore_stats.push_back(std::make_unique<dataplane::LcoreStats>());
     stats_view.push_back(lcore_stats.back().get());
-    worker_refs.push_back({fwd[w], "forwarding"});
+    worker_refs.push_back({fwd[w], w == 0 && !dedicated_encap ? "forwarding+encap" : "forwarding"});
     rte_ring* r = rte_ring_create_elem(absl::StrFormat("learn_w%u", w).c_str(),
                                        sizeof(dataplane::LearnEvent), 4096, SOCKET_ID_ANY,
                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
     LOG_IF(FATAL, r == nullptr) << "rte_ring_create_elem(learn): " << rte_strerror(rte_errno);
     learn_rings.push_back(r);
+    r = rte_ring_create(absl::StrFormat("arp_w%u", w).c_str(), 256, SOCKET_ID_ANY,
+                        RING_F_SP_ENQ | RING_F_SC_DEQ);
+    LOG_IF(FATAL, r == nullptr) << "rte_ring_create(arp): " << rte_strerror(rte_errno);
+    arp_rings.push_back(r);
+  }
+  if (dedicated_encap) {
+    lcore_stats.push_back(std::make_unique<dataplane::LcoreStats>());
+    stats_view.push_back(lcore_stats.back().get());
+    worker_refs.push_back({static_cast<uint32_t>(FLAGS_encap_lcore), "encap"});
   }
   control::StatsCollector stats(stats_view, worker_refs);
   control::PortManager ports(pool->get());
   control::ConfigStore store(
       control::ConfigStoreOptions{.n_workers = n_workers,
                                   .mac_learning = FLAGS_mac_learning,
-                                  .mac_aging = absl::Seconds(FLAGS_mac_aging_sec)},
+                                  .mac_aging = absl::Seconds(FLAGS_mac_aging_sec),
+                                  .pool = pool->get()},
       publisher->get(), &ports, &stats);
   absl::Status st = store.Start();
   LOG_IF(FATAL, !st.ok()) << "initial snapshot: " << st;
 
+  // The encap worker writes the counters of the lcore it runs on.
+  dataplane::EncapWorker encap(n_workers, header_pool->get(), lcore_stats.back().get());
+  std::unique_ptr<dataplane::EncapLoop> encap_loop;
   std::vector<std::unique_ptr<dataplane::ForwardingLoop>> loops;
   for (uint16_t w = 0; w < n_workers; ++w) {
     dataplane::ForwardingLoopOptions o{.worker = w,
                                        .flow_cache_entries = FLAGS_flow_cache_entries,
                                        .idle_sleep_us = FLAGS_idle_sleep_us,
                                        .idle_polls_before_sleep = FLAGS_idle_polls};
+    dataplane::ForwarderContext ctx{.worker = w,
+                                    .stats = lcore_stats[w].get(),
+                                    .learn_ring = learn_rings[w],
+                                    .arp_ring = arp_rings[w],
+                                    .clone_pool = clone_pool->get(),
+                                    .flow_cache_entries = FLAGS_flow_cache_entries};
     loops.push_back(std::make_unique<dataplane::ForwardingLoop>(
-        o, &(*publisher)->slot(), (*publisher)->qsbr(), lcore_stats[w].get(), learn_rings[w]));
+        o, ctx, &(*publisher)->slot(), (*publisher)->qsbr(),
+        w == 0 && !dedicated_encap ? &encap : nullptr));
     int ret = rte_eal_remote_launch(&dataplane::ForwardingLoop::Launch, loops.back().get(), fwd[w]);
     LOG_IF(FATAL, ret != 0) << "launching the forwarding loop on lcore " << fwd[w] << ": "
                             << rte_strerror(-ret);
-    LOG(INFO) << "forwarding worker " << w << " on lcore " << fwd[w];
+    LOG(INFO) << "forwarding worker " << w << " on lcore " << fwd[w]
+              << (w == 0 && !dedicated_encap ? " (encap interleaved)" : "");
+  }
+  if (dedicated_encap) {
+    encap_loop = std::make_unique<dataplane::EncapLoop>(
+        dataplane::EncapLoopOptions{.qsbr_thread = n_workers,
+                                    .idle_sleep_us = FLAGS_idle_sleep_us,
+                                    .idle_polls_before_sleep = FLAGS_idle_polls},
+        &encap, &(*publisher)->slot(), (*publisher)->qsbr(), lcore_stats.back().get());
+    int ret = rte_eal_remote_launch(&dataplane::EncapLoop::Launch, encap_loop.get(),
+                                    static_cast<unsigned>(FLAGS_encap_lcore));
+    LOG_IF(FATAL, ret != 0) << "launching the encap loop on lcore " << FLAGS_encap_lcore << ": "
+                            << rte_strerror(-ret);
+    LOG(INFO) << "encap worker on lcore " << FLAGS_encap_lcore;
   }
 
   rpc::VSwitchService service(&store, n_workers);
@@ -229,7 +288,9 @@ int Run(int argc, char** argv) {
   // Main loop: learning, aging, reclaim. Sleeps between rounds: none of it
   // is latency critical (a new MAC floods until learned).
   std::vector<dataplane::LearnEvent> events(1024);
+  rte_mbuf* arp_frames[64];
   absl::Time last_age = absl::Now();
+  absl::Time last_arp = absl::InfinitePast();
   while (!g_stop.load()) {
     const absl::Time now = absl::Now();
     for (rte_ring* r : learn_rings) {
@@ -238,6 +299,16 @@ int Run(int argc, char** argv) {
       if (n > 0) {
         store.HandleLearnEvents(events.data(), n, now);
       }
+    }
+    for (rte_ring* r : arp_rings) {
+      unsigned n = rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(arp_frames), 64, nullptr);
+      if (n > 0) {
+        store.HandleArpFrames(arp_frames, n, now);
+      }
+    }
+    if (now - last_arp >= absl::Milliseconds(100)) {
+      store.TickArp(now);
+      last_arp = now;
     }
     if (now - last_age >= absl::Seconds(1)) {
       store.AgeMacs(now);
@@ -253,13 +324,26 @@ int Run(int argc, char** argv) {
   for (auto& l : loops) {
     l->RequestStop();
   }
+  if (encap_loop != nullptr) {
+    encap_loop->RequestStop();
+  }
   rte_eal_mp_wait_lcore();
   unlink(FLAGS_socket.c_str());
   loops.clear();
+  encap_loop.reset();
   publisher->reset();
   for (rte_ring* r : learn_rings) {
     rte_ring_free(r);
   }
+  for (rte_ring* r : arp_rings) {
+    void* m = nullptr;
+    while (rte_ring_dequeue(r, &m) == 0) {
+      rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    }
+    rte_ring_free(r);
+  }
+  header_pool->reset();
+  clone_pool->reset();
   pool->reset();
   rte_eal_cleanup();
   LOG(INFO) << "stopped";

@@ -3,12 +3,17 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
+#include <rte_arp.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
 
 #include <glog/logging.h>
 
 #include "absl/strings/str_format.h"
+#include "lib/net/ipv4.h"
 #include "lib/net/mac_address.h"
 #include "lib/status/status_macros.h"
 #include "vswitch/control/validator.h"
@@ -37,6 +42,15 @@ bool SameMac(const std::string& a, const net::MacAddress& b) {
   return m.ok() && *m == b;
 }
 
+// The smallest slot (0..31) no entry of `slots` uses, or -1.
+int FreeSlot(const absl::flat_hash_map<uint32_t, uint16_t>& slots) {
+  uint32_t used = 0;
+  for (const auto& [id, slot] : slots) {
+    used |= 1u << slot;
+  }
+  return used == ~0u ? -1 : __builtin_ctz(~used);
+}
+
 }  // namespace
 
 ConfigStore::ConfigStore(const ConfigStoreOptions& opts, SnapshotPublisher* publisher,
@@ -59,11 +73,75 @@ absl::Status ConfigStore::Commit(v1::Config candidate) {
   in.mac_learning = opts_.mac_learning;
   in.learn_refresh_cycles =
       static_cast<uint64_t>(absl::ToDoubleSeconds(opts_.mac_aging) / 3 * rte_get_tsc_hz());
+  in.session_slots = &session_slots_;
+  in.dest_slots = &dest_slots_;
+  in.dest_rings = &dest_rings_;
+  const NeighborMap neighbors = Neighbors();
+  in.neighbors = &neighbors;
   VS_ASSIGN_OR_RETURN(std::unique_ptr<const dataplane::Snapshot> snap, BuildSnapshot(in));
   publisher_->Publish(std::move(snap));
   ++generation_;
   config_ = std::move(candidate);
+  UpdateArpTargets();
   return absl::OkStatus();
+}
+
+NeighborMap ConfigStore::Neighbors() const {
+  NeighborMap out;
+  for (const auto& [ip, e] : arp_.entries()) {
+    if (e.resolved) {
+      out[ip] = e.mac;
+    }
+  }
+  for (const auto& n : config_.neighbors()) {  // Static ones win.
+    auto ip = net::ParseIpv4(n.ip());
+    auto mac = net::ParseMac(n.mac());
+    if (ip.ok() && mac.ok()) {
+      out[*ip] = mac->bytes;
+    }
+  }
+  return out;
+}
+
+const v1::VPort* ConfigStore::Uplink() const {
+  for (const auto& vp : config_.vports()) {
+    if (vp.kind() == v1::VPORT_KIND_UPLINK) {
+      return &vp;
+    }
+  }
+  return nullptr;
+}
+
+void ConfigStore::UpdateArpTargets() {
+  std::vector<uint32_t> targets;
+  const v1::VPort* up = Uplink();
+  if (up != nullptr) {
+    absl::flat_hash_map<uint32_t, bool> statics;
+    for (const auto& n : config_.neighbors()) {
+      statics[*net::ParseIpv4(n.ip())] = true;
+    }
+    for (const auto& d : config_.destinations()) {
+      for (const auto& c : d.collectors()) {
+        const uint32_t hop = NextHopFor(up->uplink(), *net::ParseIpv4(c));
+        if (hop != 0 && !statics.contains(hop)) {
+          targets.push_back(hop);
+        }
+      }
+    }
+  }
+  arp_.SetTargets(targets);
+}
+
+std::string ConfigStore::SessionUsing(const std::string& field, const std::string& name) const {
+  for (const auto& s : config_.tap_sessions()) {
+    const auto& list = field == "sources" ? s.sources() : s.destinations();
+    for (const auto& n : list) {
+      if (n == name) {
+        return s.name();
+      }
+    }
+  }
+  return "";
 }
 
 const v1::VNet* ConfigStore::FindVNet(const std::string& name) const {
@@ -114,6 +192,12 @@ absl::Status ConfigStore::DeleteVNet(const std::string& name) {
     if (vp.vnet() == name) {
       return absl::FailedPreconditionError(
           absl::StrFormat("name: VNet '%s' still has vport '%s'", name, vp.name()));
+    }
+  }
+  for (const auto& d : config_.destinations()) {
+    if (d.vnet() == name) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "name: VNet '%s' is used by mirror destination '%s'", name, d.name()));
     }
   }
   const uint32_t id = vnet->id();
@@ -244,19 +328,19 @@ absl::StatusOr<v1::VPort> ConfigStore::AddVPort(const v1::VPort& req) {
       .driver_spec = vp.driver(),
       .unique = vp.id(),
       .rx_queues = static_cast<uint16_t>(vp.queues()),
-      // One TX queue per forwarding lcore; the uplink has one more for encap.
-      .tx_queues = static_cast<uint16_t>(opts_.n_workers + (uplink ? 1 : 0)),
+      // One TX queue per forwarding lcore; the uplink has two more: encap, main.
+      .tx_queues = static_cast<uint16_t>(opts_.n_workers + (uplink ? 2 : 0)),
       .mtu = static_cast<uint16_t>(uplink ? vp.uplink().mtu() : 0),
   };
   absl::StatusOr<PortInfoOut> port = ports_->Create(spec);
   if (!port.ok()) {
     return absl::Status(port.status().code(),
-                        absl::StrFormat("vport.%s", port.status().message()));
+                        absl::StrFormat("vport.driver: %s", port.status().message()));
   }
   VportRuntime rt{.port_id = port->port_id,
                   .vdev_name = port->vdev_name,
                   .mac = port->mac,
-                  .queue_worker = AssignQueues(static_cast<uint16_t>(vp.queues()))};
+                  .queue_worker = AssignQueues(port->rx_queues)};
   stats_->ResetPort(rt.port_id);
   runtime_[vp.name()] = rt;
   absl::Status st = Commit(std::move(candidate));
@@ -280,6 +364,10 @@ absl::Status ConfigStore::RemoveVPortLocked(const std::string& name) {
   const int idx = FindVPortIndex(name);
   if (idx < 0) {
     return absl::NotFoundError(absl::StrFormat("name: vport '%s' does not exist", name));
+  }
+  if (std::string s = SessionUsing("sources", name); !s.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("name: vport '%s' is a source of TAP session '%s'", name, s));
   }
   v1::Config candidate = config_;
   candidate.mutable_vports()->DeleteSubrange(idx, 1);
@@ -521,12 +609,357 @@ v1::Stats ConfigStore::GetStats() const {
   for (const auto& vp : config_.vports()) {
     refs.push_back(PortRef{vp.name(), vp.id(), runtime_.at(vp.name()).port_id});
   }
-  return stats_->Collect(refs);
+  std::vector<SlotRef> sessions;
+  for (const auto& s : config_.tap_sessions()) {
+    sessions.push_back(SlotRef{s.name(), s.id(), session_slots_.at(s.id())});
+  }
+  std::vector<SlotRef> dests;
+  for (const auto& d : config_.destinations()) {
+    dests.push_back(SlotRef{d.name(), d.id(), dest_slots_.at(d.id())});
+  }
+  return stats_->Collect(refs, sessions, dests);
 }
 
 void ConfigStore::ClearStats() {
   absl::MutexLock lock(&mu_);
   stats_->Clear();
+}
+
+// ------------------------------------------------------------------- TAP
+
+void ConfigStore::FreeRings(const DestRings& rings) {
+  for (rte_ring* r : rings) {
+    if (r == nullptr) {
+      continue;
+    }
+    void* m = nullptr;
+    while (rte_ring_dequeue(r, &m) == 0) {
+      rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    }
+    rte_ring_free(r);
+  }
+}
+
+absl::StatusOr<v1::MirrorDestination> ConfigStore::CreateMirrorDestination(
+    const v1::MirrorDestination& req) {
+  absl::MutexLock lock(&mu_);
+  v1::MirrorDestination d = req;
+  d.clear_id();
+  if (d.udp_port() == 0) {
+    d.set_udp_port(4789);
+  }
+  VS_RETURN_IF_ERROR(ValidateDestination(d, config_, "destination."));
+  d.set_id(next_dest_id_);
+  const int slot = FreeSlot(dest_slots_);
+  if (slot < 0) {
+    return absl::ResourceExhaustedError("destination: every counter slot is in use");
+  }
+  DestRings rings{};
+  for (uint16_t w = 0; w < opts_.n_workers; ++w) {
+    const std::string name = absl::StrFormat("mr_d%u_w%u", d.id(), w);
+    rings[w] = rte_ring_create(name.c_str(), opts_.mirror_ring_size, SOCKET_ID_ANY,
+                               RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (rings[w] == nullptr) {
+      FreeRings(rings);
+      return absl::ResourceExhaustedError(
+          absl::StrFormat("destination: cannot create mirror ring %s: %s", name,
+                          rte_strerror(rte_errno)));
+    }
+  }
+  v1::Config candidate = config_;
+  *candidate.add_destinations() = d;
+  dest_slots_[d.id()] = static_cast<uint16_t>(slot);
+  dest_rings_[d.id()] = rings;
+  stats_->ResetDestinationSlot(static_cast<uint16_t>(slot));
+  absl::Status st = Commit(std::move(candidate));
+  if (!st.ok()) {
+    dest_slots_.erase(d.id());
+    dest_rings_.erase(d.id());
+    FreeRings(rings);
+    return st;
+  }
+  ++next_dest_id_;
+  LOG(INFO) << "mirror destination " << d.name() << " created (id " << d.id() << ")";
+  return d;
+}
+
+absl::Status ConfigStore::DeleteMirrorDestination(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  int idx = -1;
+  for (int i = 0; i < config_.destinations_size(); ++i) {
+    if (config_.destinations(i).name() == name) {
+      idx = i;
+    }
+  }
+  if (idx < 0) {
+    return absl::NotFoundError(absl::StrFormat("name: destination '%s' does not exist", name));
+  }
+  if (std::string s = SessionUsing("destinations", name); !s.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("name: destination '%s' is used by TAP session '%s'", name, s));
+  }
+  const uint32_t id = config_.destinations(idx).id();
+  v1::Config candidate = config_;
+  candidate.mutable_destinations()->DeleteSubrange(idx, 1);
+  const DestRings rings = dest_rings_.at(id);
+  const uint16_t slot = dest_slots_.at(id);
+  dest_rings_.erase(id);
+  dest_slots_.erase(id);
+  absl::Status st = Commit(std::move(candidate));
+  if (!st.ok()) {
+    dest_rings_[id] = rings;
+    dest_slots_[id] = slot;
+    return st;
+  }
+  // No worker may still enqueue to or dequeue from the rings.
+  publisher_->Synchronize();
+  FreeRings(rings);
+  LOG(INFO) << "mirror destination " << name << " deleted";
+  return absl::OkStatus();
+}
+
+v1::ListMirrorDestinationsResponse ConfigStore::ListMirrorDestinations() const {
+  absl::MutexLock lock(&mu_);
+  v1::ListMirrorDestinationsResponse resp;
+  *resp.mutable_destinations() = config_.destinations();
+  return resp;
+}
+
+v1::TapSession ConfigStore::NormalizedSession(const v1::TapSession& req, uint32_t id) {
+  v1::TapSession s = req;
+  s.set_id(id);
+  if (s.direction() == v1::TAP_DIRECTION_UNSPECIFIED) {
+    s.set_direction(v1::TAP_DIRECTION_BOTH);
+  }
+  for (auto& r : *s.mutable_rules()) {
+    if (r.action() == v1::TAP_ACTION_UNSPECIFIED) {
+      r.set_action(v1::TAP_ACTION_ACCEPT);
+    }
+  }
+  return s;
+}
+
+absl::StatusOr<v1::TapSession> ConfigStore::CreateTapSession(const v1::TapSession& req) {
+  absl::MutexLock lock(&mu_);
+  v1::TapSession s = NormalizedSession(req, 0);
+  VS_RETURN_IF_ERROR(ValidateTapSession(s, config_, "session."));
+  const int slot = FreeSlot(session_slots_);
+  if (slot < 0) {
+    return absl::ResourceExhaustedError("session: every counter slot is in use");
+  }
+  s.set_id(next_session_id_);
+  v1::Config candidate = config_;
+  *candidate.add_tap_sessions() = s;
+  session_slots_[s.id()] = static_cast<uint16_t>(slot);
+  stats_->ResetSessionSlot(static_cast<uint16_t>(slot));
+  absl::Status st = Commit(std::move(candidate));
+  if (!st.ok()) {
+    session_slots_.erase(s.id());
+    return st;
+  }
+  ++next_session_id_;
+  LOG(INFO) << "TAP session " << s.name() << " created (id " << s.id() << ")";
+  return s;
+}
+
+absl::StatusOr<v1::TapSession> ConfigStore::UpdateTapSession(const v1::TapSession& req) {
+  absl::MutexLock lock(&mu_);
+  int idx = -1;
+  for (int i = 0; i < config_.tap_sessions_size(); ++i) {
+    if (config_.tap_sessions(i).name() == req.name()) {
+      idx = i;
+    }
+  }
+  if (idx < 0) {
+    return absl::NotFoundError(
+        absl::StrFormat("session.name: TAP session '%s' does not exist", req.name()));
+  }
+  v1::TapSession s = NormalizedSession(req, config_.tap_sessions(idx).id());
+  v1::Config others = config_;
+  others.mutable_tap_sessions()->DeleteSubrange(idx, 1);
+  VS_RETURN_IF_ERROR(ValidateTapSession(s, others, "session."));
+  v1::Config candidate = config_;
+  *candidate.mutable_tap_sessions(idx) = s;
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  VLOG(1) << "TAP session " << s.name() << " updated";
+  return s;
+}
+
+absl::Status ConfigStore::DeleteTapSession(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  int idx = -1;
+  for (int i = 0; i < config_.tap_sessions_size(); ++i) {
+    if (config_.tap_sessions(i).name() == name) {
+      idx = i;
+    }
+  }
+  if (idx < 0) {
+    return absl::NotFoundError(absl::StrFormat("name: TAP session '%s' does not exist", name));
+  }
+  const uint32_t id = config_.tap_sessions(idx).id();
+  v1::Config candidate = config_;
+  candidate.mutable_tap_sessions()->DeleteSubrange(idx, 1);
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  // Copies in flight may still carry the slot; a new session taking it
+  // resets its counters' baseline.
+  session_slots_.erase(id);
+  LOG(INFO) << "TAP session " << name << " deleted";
+  return absl::OkStatus();
+}
+
+v1::ListTapSessionsResponse ConfigStore::ListTapSessions() const {
+  absl::MutexLock lock(&mu_);
+  v1::ListTapSessionsResponse resp;
+  *resp.mutable_sessions() = config_.tap_sessions();
+  return resp;
+}
+
+absl::StatusOr<v1::Neighbor> ConfigStore::SetNeighbor(const v1::Neighbor& req) {
+  absl::MutexLock lock(&mu_);
+  v1::Neighbor n = req;
+  n.clear_state();
+  v1::Config candidate = config_;
+  // Setting an existing static neighbor replaces it.
+  candidate.clear_neighbors();
+  for (const auto& old : config_.neighbors()) {
+    if (old.ip() != n.ip()) {
+      *candidate.add_neighbors() = old;
+    }
+  }
+  VS_RETURN_IF_ERROR(ValidateNeighbor(n, candidate, "neighbor."));
+  n.set_mac(net::FormatMac(*net::ParseMac(n.mac())));
+  *candidate.add_neighbors() = n;
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  n.set_state("STATIC");
+  return n;
+}
+
+absl::Status ConfigStore::DeleteNeighbor(const std::string& ip) {
+  absl::MutexLock lock(&mu_);
+  v1::Config candidate = config_;
+  candidate.clear_neighbors();
+  bool found = false;
+  for (const auto& n : config_.neighbors()) {
+    if (n.ip() == ip) {
+      found = true;
+    } else {
+      *candidate.add_neighbors() = n;
+    }
+  }
+  if (!found) {
+    return absl::NotFoundError(absl::StrFormat("ip: no static neighbor %s", ip));
+  }
+  return Commit(std::move(candidate));
+}
+
+v1::ListNeighborsResponse ConfigStore::ListNeighbors() const {
+  absl::MutexLock lock(&mu_);
+  v1::ListNeighborsResponse resp;
+  for (const auto& n : config_.neighbors()) {
+    v1::Neighbor* out = resp.add_neighbors();
+    *out = n;
+    out->set_state("STATIC");
+  }
+  for (const auto& [ip, e] : arp_.entries()) {
+    v1::Neighbor* out = resp.add_neighbors();
+    out->set_ip(net::FormatIpv4(ip));
+    out->set_mac(e.resolved ? net::FormatMac(e.mac.data()) : "");
+    out->set_state(e.resolved ? "RESOLVED" : "INCOMPLETE");
+  }
+  return resp;
+}
+
+// ------------------------------------------------------------------- ARP
+
+void ConfigStore::SendArp(uint16_t op, uint32_t target_ip, const uint8_t* target_mac) {
+  const v1::VPort* up = Uplink();
+  if (up == nullptr || opts_.pool == nullptr) {
+    return;
+  }
+  const VportRuntime& rt = runtime_.at(up->name());
+  auto our_mac = net::ParseMac(rt.mac);
+  auto our_ip = net::ParseIpv4Prefix(up->uplink().ip_cidr());
+  rte_mbuf* m = rte_pktmbuf_alloc(opts_.pool);
+  if (m == nullptr || !our_mac.ok() || !our_ip.ok()) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+  auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
+  const bool request = op == RTE_ARP_OP_REQUEST;
+  if (request) {
+    memset(eth->dst_addr.addr_bytes, 0xff, 6);
+  } else {
+    memcpy(eth->dst_addr.addr_bytes, target_mac, 6);
+  }
+  memcpy(eth->src_addr.addr_bytes, our_mac->bytes.data(), 6);
+  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+  arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+  arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+  arp->arp_hlen = 6;
+  arp->arp_plen = 4;
+  arp->arp_opcode = rte_cpu_to_be_16(op);
+  memcpy(arp->arp_data.arp_sha.addr_bytes, our_mac->bytes.data(), 6);
+  arp->arp_data.arp_sip = rte_cpu_to_be_32(our_ip->addr);
+  if (request) {
+    memset(arp->arp_data.arp_tha.addr_bytes, 0, 6);
+  } else {
+    memcpy(arp->arp_data.arp_tha.addr_bytes, target_mac, 6);
+  }
+  arp->arp_data.arp_tip = rte_cpu_to_be_32(target_ip);
+  m->data_len = m->pkt_len = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
+  if (rte_eth_tx_burst(rt.port_id, UplinkMainQueue(opts_.n_workers), &m, 1) != 1) {
+    rte_pktmbuf_free(m);
+  }
+}
+
+void ConfigStore::HandleArpFrames(rte_mbuf** frames, unsigned n, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  const v1::VPort* up = Uplink();
+  std::optional<net::Ipv4Prefix> our_ip;
+  if (up != nullptr) {
+    auto p = net::ParseIpv4Prefix(up->uplink().ip_cidr());
+    if (p.ok()) {
+      our_ip = *p;
+    }
+  }
+  bool changed = false;
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = frames[i];
+    if (m->data_len >= sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr) && our_ip.has_value()) {
+      const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+      const auto* arp = reinterpret_cast<const rte_arp_hdr*>(eth + 1);
+      if (arp->arp_hardware == RTE_BE16(RTE_ARP_HRD_ETHER) &&
+          arp->arp_protocol == RTE_BE16(RTE_ETHER_TYPE_IPV4) && arp->arp_hlen == 6 &&
+          arp->arp_plen == 4) {
+        const uint32_t sip = rte_be_to_cpu_32(arp->arp_data.arp_sip);
+        const uint32_t tip = rte_be_to_cpu_32(arp->arp_data.arp_tip);
+        ArpResolver::Mac sha;
+        memcpy(sha.data(), arp->arp_data.arp_sha.addr_bytes, 6);
+        changed |= arp_.Learn(sip, sha, now);
+        if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && tip == our_ip->addr) {
+          SendArp(RTE_ARP_OP_REPLY, sip, sha.data());
+        }
+      }
+    }
+    rte_pktmbuf_free(m);
+  }
+  if (changed) {
+    LOG(INFO) << "next hops resolved or changed; republishing";
+    absl::Status st = Commit(config_);
+    LOG_IF(WARNING, !st.ok()) << "publishing next hops failed: " << st;
+  }
+}
+
+void ConfigStore::TickArp(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  for (uint32_t ip : arp_.Due(now)) {
+    SendArp(RTE_ARP_OP_REQUEST, ip, nullptr);
+  }
+  for (uint32_t ip : arp_.WarnDue(now)) {
+    LOG(WARNING) << "next hop " << net::FormatIpv4(ip)
+                 << " does not answer ARP; mirror copies for it are dropped (no_next_hop)";
+  }
 }
 
 uint64_t ConfigStore::generation() const {
@@ -541,6 +974,19 @@ v1::Config ConfigStore::config() const {
 
 void ConfigStore::Shutdown() {
   absl::MutexLock lock(&mu_);
+  // TAP first: sessions hold vports, destinations hold rings.
+  v1::Config candidate = config_;
+  candidate.clear_tap_sessions();
+  candidate.clear_destinations();
+  auto rings = std::move(dest_rings_);
+  dest_rings_.clear();
+  if (absl::Status st = Commit(std::move(candidate)); !st.ok()) {
+    LOG(ERROR) << "dropping TAP configuration at shutdown: " << st;
+  }
+  publisher_->Synchronize();
+  for (const auto& [id, r] : rings) {
+    FreeRings(r);
+  }
   while (config_.vports_size() > 0) {
     const std::string name = config_.vports(config_.vports_size() - 1).name();
     absl::Status st = RemoveVPortLocked(name);

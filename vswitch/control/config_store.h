@@ -17,7 +17,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
 #include "vswitch/api/vswitch.pb.h"
+#include "vswitch/control/arp_resolver.h"
 #include "vswitch/control/mac_table.h"
 #include "vswitch/control/port_manager.h"
 #include "vswitch/control/snapshot_builder.h"
@@ -31,7 +35,16 @@ struct ConfigStoreOptions {
   uint16_t n_workers = 1;
   bool mac_learning = true;
   absl::Duration mac_aging = absl::Seconds(300);
+  // Mbufs for the ARP frames the main lcore sends on the uplink.
+  rte_mempool* pool = nullptr;
+  // Entries of each (worker, destination) mirror ring; a power of two.
+  uint32_t mirror_ring_size = 4096;
 };
+
+// Transmit queues of the uplink: one per forwarding worker, then the encap
+// worker's, then the main lcore's (ARP).
+inline uint16_t UplinkEncapQueue(uint16_t n_workers) { return n_workers; }
+inline uint16_t UplinkMainQueue(uint16_t n_workers) { return n_workers + 1; }
 
 class ConfigStore {
  public:
@@ -59,8 +72,26 @@ class ConfigStore {
   absl::StatusOr<v1::ListFdbResponse> ListFdb(const std::string& vnet) const;
   absl::StatusOr<uint32_t> FlushFdb(const std::string& vnet, bool include_static);
 
+  absl::StatusOr<v1::MirrorDestination> CreateMirrorDestination(const v1::MirrorDestination& req);
+  absl::Status DeleteMirrorDestination(const std::string& name);
+  v1::ListMirrorDestinationsResponse ListMirrorDestinations() const;
+
+  absl::StatusOr<v1::TapSession> CreateTapSession(const v1::TapSession& req);
+  absl::StatusOr<v1::TapSession> UpdateTapSession(const v1::TapSession& req);
+  absl::Status DeleteTapSession(const std::string& name);
+  v1::ListTapSessionsResponse ListTapSessions() const;
+
+  absl::StatusOr<v1::Neighbor> SetNeighbor(const v1::Neighbor& req);
+  absl::Status DeleteNeighbor(const std::string& ip);
+  v1::ListNeighborsResponse ListNeighbors() const;
+
   v1::Stats GetStats() const;
   void ClearStats();
+
+  // Main loop: ARP frames received on the uplink (freed here), and the
+  // periodic requests for unresolved next hops.
+  void HandleArpFrames(rte_mbuf** frames, unsigned n, absl::Time now);
+  void TickArp(absl::Time now);
 
   // Main loop: MAC learning and aging.
   void HandleLearnEvents(const dataplane::LearnEvent* events, size_t n, absl::Time now);
@@ -77,6 +108,20 @@ class ConfigStore {
   int FindVPortIndex(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<uint16_t> AssignQueues(uint16_t n_queues) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RemoveVPortLocked(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Normalises defaults of a session request; keeps `id`.
+  static v1::TapSession NormalizedSession(const v1::TapSession& req, uint32_t id);
+  // The uplink vport and its runtime, or null.
+  const v1::VPort* Uplink() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Which next hops the configuration needs resolved by ARP.
+  void UpdateArpTargets() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends one ARP frame (request or reply) on the uplink's main queue.
+  void SendArp(uint16_t op, uint32_t target_ip, const uint8_t* target_mac)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  NeighborMap Neighbors() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Frees a destination's rings after no worker can see them.
+  void FreeRings(const DestRings& rings);
+  std::string SessionUsing(const std::string& field, const std::string& name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ConfigStoreOptions opts_;
   SnapshotPublisher* const publisher_;
@@ -90,6 +135,13 @@ class ConfigStore {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   uint32_t next_vnet_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint32_t next_vport_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint32_t next_dest_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint32_t next_session_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Stable counter slots (0..31) by session / destination id.
+  absl::flat_hash_map<uint32_t, uint16_t> session_slots_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint32_t, uint16_t> dest_slots_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint32_t, DestRings> dest_rings_ ABSL_GUARDED_BY(mu_);
+  ArpResolver arp_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vswitch::control

@@ -5,6 +5,8 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
+#include <string_view>
+
 #include "absl/strings/str_format.h"
 #include "drivers/vport_driver.h"
 #include "lib/dpdk/dpdk_status.h"
@@ -18,23 +20,31 @@ namespace {
 constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 1024;
 
-absl::Status ConfigureAndStart(uint16_t port, const PortSpec& spec, rte_mempool* pool) {
+absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
+                               uint16_t* rx_queues_out) {
   rte_eth_dev_info info{};
   int ret = rte_eth_dev_info_get(port, &info);
   if (ret != 0) {
     return dpdk::DpdkError(absl::StrFormat("rte_eth_dev_info_get(port %u)", port), ret);
   }
+  // net_tap refuses unequal queue counts (one kernel queue serves both).
+  if (std::string_view(info.driver_name) == "net_tap" && spec.rx_queues < spec.tx_queues) {
+    spec.rx_queues = spec.tx_queues;
+  }
+  *rx_queues_out = spec.rx_queues;
   if (info.max_rx_queues < spec.rx_queues) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "queues: the device supports at most %u receive queues", info.max_rx_queues));
+        "the device supports at most %u receive queues", info.max_rx_queues));
   }
   if (info.max_tx_queues < spec.tx_queues) {
     return absl::UnavailableError(absl::StrFormat(
-        "driver: the device supports %u transmit queues; %u are needed (one per forwarding "
-        "lcore)",
+        "the device supports %u transmit queues; %u are needed (one per forwarding "
+        "lcore, two more on the uplink)",
         info.max_tx_queues, spec.tx_queues));
   }
   rte_eth_conf conf{};
+  // Encap chains a header mbuf in front of each mirror copy.
+  conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
   if (spec.rx_queues > 1) {
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
@@ -84,16 +94,17 @@ absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
   int ret = rte_dev_probe(req->devargs.c_str());
   if (ret != 0) {
     return absl::UnavailableError(
-        absl::StrFormat("driver: creating device '%s' failed: %s", req->devargs, rte_strerror(-ret)));
+        absl::StrFormat("creating device '%s' failed: %s", req->devargs, rte_strerror(-ret)));
   }
   uint16_t port = 0;
   ret = rte_eth_dev_get_port_by_name(req->name.c_str(), &port);
   if (ret != 0) {
     rte_eal_hotplug_remove("vdev", req->name.c_str());
     return absl::UnavailableError(
-        absl::StrFormat("driver: device '%s' created no ethdev port", req->name));
+        absl::StrFormat("device '%s' created no ethdev port", req->name));
   }
-  absl::Status st = ConfigureAndStart(port, spec, pool_);
+  uint16_t rx_queues = spec.rx_queues;
+  absl::Status st = ConfigureAndStart(port, spec, pool_, &rx_queues);
   if (!st.ok()) {
     Destroy(port, req->name);
     return st;
@@ -101,7 +112,10 @@ absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
   rte_ether_addr mac{};
   rte_eth_macaddr_get(port, &mac);
   LOG(INFO) << "port " << port << " created: " << req->devargs;
-  return PortInfoOut{.port_id = port, .vdev_name = req->name, .mac = net::FormatMac(mac.addr_bytes)};
+  return PortInfoOut{.port_id = port,
+                     .rx_queues = rx_queues,
+                     .vdev_name = req->name,
+                     .mac = net::FormatMac(mac.addr_bytes)};
 }
 
 void PortManager::Destroy(uint16_t port_id, const std::string& vdev_name) {

@@ -24,6 +24,9 @@ struct PortSpec {
 
 struct PortInfoOut {
   uint16_t port_id = 0;
+  // Receive queues configured: at least PortSpec::rx_queues; net_tap needs
+  // as many as transmit queues. All of them must be polled.
+  uint16_t rx_queues = 1;
   std::string vdev_name;
   std::string mac;
 };

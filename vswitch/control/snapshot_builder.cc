@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vswitch/control/snapshot_builder.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <rte_hash.h>
+#include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
 #include "absl/strings/str_format.h"
 #include "lib/dpdk/dpdk_status.h"
+#include "lib/net/ipv4.h"
 #include "lib/net/mac_address.h"
+#include "vswitch/control/tap_filter_compiler.h"
 
 namespace vswitch::control {
 namespace {
@@ -28,12 +32,133 @@ absl::Status AddFdb(rte_hash* fdb, uint16_t vnet_index, const uint8_t* mac, uint
   return absl::OkStatus();
 }
 
+// Fills the TAP part of the snapshot.
+absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap) {
+  const v1::Config& config = *in.config;
+  const v1::VPort* uplink = nullptr;
+  for (const auto& vp : config.vports()) {
+    if (vp.kind() == v1::VPORT_KIND_UPLINK) {
+      uplink = &vp;
+    }
+  }
+  if (uplink != nullptr) {
+    const VportRuntime& rt = in.runtime->at(uplink->name());
+    dataplane::UplinkInfo& u = snap->uplink;
+    u.present = uplink->admin_state() != v1::ADMIN_STATE_DOWN;
+    u.port = rt.port_id;
+    u.encap_queue = in.n_workers;  // See ConfigStore::AddVPort: workers, encap, main.
+    u.mtu = static_cast<uint16_t>(uplink->uplink().mtu());
+    u.ip_be = rte_cpu_to_be_32(net::ParseIpv4Prefix(uplink->uplink().ip_cidr())->addr);
+    auto mac = net::ParseMac(rt.mac);
+    if (mac.ok()) {
+      std::memcpy(u.mac, mac->bytes.data(), 6);
+    }
+  }
+
+  absl::flat_hash_map<std::string, uint16_t> dest_index;
+  for (const auto& d : config.destinations()) {
+    dataplane::DestInfo di;
+    di.id = d.id();
+    di.slot = in.dest_slots->at(d.id());
+    di.vni = d.vni();
+    di.udp_port = static_cast<uint16_t>(d.udp_port());
+    di.n_collectors = static_cast<uint8_t>(d.collectors_size());
+    for (int c = 0; c < d.collectors_size(); ++c) {
+      const uint32_t ip = *net::ParseIpv4(d.collectors(c));
+      dataplane::CollectorInfo& ci = di.collectors[c];
+      ci.ip_be = rte_cpu_to_be_32(ip);
+      if (uplink != nullptr) {
+        const uint32_t hop = NextHopFor(uplink->uplink(), ip);
+        auto it = in.neighbors->find(hop);
+        if (hop != 0 && it != in.neighbors->end()) {
+          ci.resolved = true;
+          std::memcpy(ci.next_hop_mac, it->second.data(), 6);
+        }
+      }
+    }
+    const DestRings& rings = in.dest_rings->at(d.id());
+    std::copy(rings.begin(), rings.end(), di.rings);
+    dest_index[d.name()] = static_cast<uint16_t>(snap->dests.size());
+    snap->dests.push_back(di);
+  }
+
+  std::vector<const v1::TapSession*> active;
+  for (const auto& s : config.tap_sessions()) {
+    if (!s.disabled()) {
+      active.push_back(&s);
+    }
+  }
+  std::vector<rte_acl_ctx*> contexts;
+  std::vector<int> session_ctx;
+  std::vector<int> session_category;
+  absl::Status st = CompileTapFilters(active, absl::StrFormat("tap_g%u", in.generation), &contexts,
+                                      &session_ctx, &session_category);
+  // The snapshot owns the contexts from here, also on error.
+  for (rte_acl_ctx* c : contexts) {
+    snap->acl[snap->n_acl++] = c;
+  }
+  if (!st.ok()) {
+    return st;
+  }
+
+  absl::flat_hash_map<std::string, uint16_t> port_of;
+  for (const auto& vp : config.vports()) {
+    port_of[vp.name()] = in.runtime->at(vp.name()).port_id;
+  }
+  for (size_t i = 0; i < active.size(); ++i) {
+    const v1::TapSession& s = *active[i];
+    dataplane::SessionInfo si;
+    si.id = s.id();
+    si.slot = in.session_slots->at(s.id());
+    si.truncate = static_cast<uint16_t>(s.truncate_bytes());
+    si.rate_pps = s.rate_limit_pps();
+    for (const auto& d : s.destinations()) {
+      si.dests[si.n_dests++] = static_cast<uint8_t>(dest_index.at(d));
+    }
+    si.has_rules = session_ctx[i] >= 0;
+    if (si.has_rules) {
+      si.acl_ctx = static_cast<uint8_t>(session_ctx[i]);
+      si.acl_category = static_cast<uint8_t>(session_category[i]);
+      snap->rules_sessions |= 1u << i;
+    }
+    const bool rx = s.direction() != v1::TAP_DIRECTION_TX;
+    const bool tx = s.direction() != v1::TAP_DIRECTION_RX;
+    for (const auto& src : s.sources()) {
+      const uint16_t port = port_of.at(src);
+      if (tx) {
+        snap->port_tx_sessions[port] |= 1u << i;
+      }
+      if (rx) {
+        snap->port_rx_sessions[port] |= 1u << i;
+        snap->rx_sessions |= 1u << i;
+      }
+    }
+    snap->sessions.push_back(si);
+  }
+  snap->key_l3l4 = snap->rules_sessions != 0;
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+uint32_t NextHopFor(const v1::UplinkConfig& uplink, uint32_t collector) {
+  auto prefix = net::ParseIpv4Prefix(uplink.ip_cidr());
+  if (prefix.ok() && prefix->Contains(collector)) {
+    return collector;
+  }
+  if (uplink.gateway().empty()) {
+    return 0;
+  }
+  auto gw = net::ParseIpv4(uplink.gateway());
+  return gw.ok() ? *gw : 0;
+}
 
 absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInputs& in) {
   const v1::Config& config = *in.config;
   auto snap = std::make_unique<Snapshot>();
   snap->generation = in.generation;
+  snap->cache_tag = static_cast<uint32_t>(in.generation) != 0 ? static_cast<uint32_t>(in.generation)
+                                                                : 1;
   snap->mac_learning = in.mac_learning;
   snap->learn_refresh_cycles = in.learn_refresh_cycles;
   snap->rx_queues.resize(in.n_workers);
@@ -67,6 +192,10 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
     for (uint16_t q = 0; q < rt.queue_worker.size(); ++q) {
       snap->rx_queues[rt.queue_worker[q]].push_back(dataplane::RxQueue{rt.port_id, q});
     }
+  }
+
+  for (auto& v : snap->vnets) {
+    std::sort(v.flood_ports.begin(), v.flood_ports.end());
   }
 
   // Table sized for twice the entries (rte_hash wants headroom), at least 1k.
@@ -127,6 +256,10 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
     if (!st.ok()) {
       return st;
     }
+  }
+  absl::Status st = BuildTap(in, snap.get());
+  if (!st.ok()) {
+    return st;
   }
   return std::unique_ptr<const Snapshot>(std::move(snap));
 }

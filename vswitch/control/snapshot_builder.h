@@ -5,6 +5,7 @@
 // Thread: control side. Pure apart from allocating DPDK tables.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,6 +28,13 @@ struct VportRuntime {
   std::vector<uint16_t> queue_worker;
 };
 
+// MAC of an underlay next hop, by IPv4 address (host order): static
+// neighbors and ARP results, merged by the caller.
+using NeighborMap = absl::flat_hash_map<uint32_t, std::array<uint8_t, 6>>;
+
+// The SPSC rings of one destination, one per forwarding worker.
+using DestRings = std::array<rte_ring*, dataplane::kMaxWorkers>;
+
 struct SnapshotInputs {
   const v1::Config* config = nullptr;
   // Keyed by vport name; every vport of `config` has one.
@@ -36,7 +44,17 @@ struct SnapshotInputs {
   uint16_t n_workers = 1;
   bool mac_learning = true;
   uint64_t learn_refresh_cycles = 0;
+  // TAP: stable counter slots by session / destination id, rings by
+  // destination id, resolved next hops.
+  const absl::flat_hash_map<uint32_t, uint16_t>* session_slots = nullptr;
+  const absl::flat_hash_map<uint32_t, uint16_t>* dest_slots = nullptr;
+  const absl::flat_hash_map<uint32_t, DestRings>* dest_rings = nullptr;
+  const NeighborMap* neighbors = nullptr;
 };
+
+// The underlay next hop for `collector` (host order): the collector itself
+// when it is inside the uplink's prefix, else the gateway (0 if none).
+uint32_t NextHopFor(const v1::UplinkConfig& uplink, uint32_t collector);
 
 // Returns ResourceExhausted when DPDK cannot allocate the tables.
 absl::StatusOr<std::unique_ptr<const dataplane::Snapshot>> BuildSnapshot(

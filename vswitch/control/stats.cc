@@ -33,7 +33,42 @@ StatsCollector::LcoreSums StatsCollector::SumLcore(const dataplane::LcoreStats& 
                    .rx_packets = s.rx_packets.Load()};
 }
 
-v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports) const {
+StatsCollector::MirrorSums StatsCollector::SumMirror(int which, uint16_t slot) const {
+  MirrorSums s{};
+  for (const dataplane::LcoreStats* l : lcores_) {
+    const dataplane::MirrorSlotCounters& c = which == 0 ? l->sessions[slot] : l->dests[slot];
+    const dataplane::Counter* fields[] = {&c.matched,      &c.cloned,       &c.ring_full,
+                                          &c.clone_failed, &c.rate_limited, &c.no_next_hop,
+                                          &c.truncated,    &c.tx_dropped,   &c.sent_packets,
+                                          &c.sent_bytes};
+    for (size_t i = 0; i < s.size(); ++i) {
+      s[i] += fields[i]->Load();
+    }
+  }
+  return s;
+}
+
+void StatsCollector::FillMirror(const MirrorSums& now, const MirrorSums& base,
+                                v1::MirrorCounters* out) {
+  out->set_matched(now[0] - base[0]);
+  out->set_cloned(now[1] - base[1]);
+  out->set_ring_full(now[2] - base[2]);
+  out->set_clone_failed(now[3] - base[3]);
+  out->set_rate_limited(now[4] - base[4]);
+  out->set_no_next_hop(now[5] - base[5]);
+  out->set_truncated(now[6] - base[6]);
+  out->set_tx_dropped(now[7] - base[7]);
+  out->set_sent_packets(now[8] - base[8]);
+  out->set_sent_bytes(now[9] - base[9]);
+}
+
+void StatsCollector::ResetSessionSlot(uint16_t slot) { session_base_[slot] = SumMirror(0, slot); }
+
+void StatsCollector::ResetDestinationSlot(uint16_t slot) { dest_base_[slot] = SumMirror(1, slot); }
+
+v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports,
+                                  const std::vector<SlotRef>& sessions,
+                                  const std::vector<SlotRef>& destinations) const {
   v1::Stats out;
   uint64_t total_drops[kNumDropReasons] = {};
   for (const PortRef& ref : ports) {
@@ -72,6 +107,18 @@ v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports) const {
     ls->set_bursts(now.bursts - base.bursts);
     ls->set_rx_packets(now.rx_packets - base.rx_packets);
   }
+  for (const SlotRef& ref : sessions) {
+    v1::SessionStats* ss = out.add_sessions();
+    ss->set_name(ref.name);
+    ss->set_id(ref.id);
+    FillMirror(SumMirror(0, ref.slot), session_base_[ref.slot], ss->mutable_counters());
+  }
+  for (const SlotRef& ref : destinations) {
+    v1::DestinationStats* ds = out.add_destinations();
+    ds->set_name(ref.name);
+    ds->set_id(ref.id);
+    FillMirror(SumMirror(1, ref.slot), dest_base_[ref.slot], ds->mutable_counters());
+  }
   out.set_tsc_hz(rte_get_tsc_hz());
   return out;
 }
@@ -82,6 +129,10 @@ void StatsCollector::Clear() {
   }
   for (size_t w = 0; w < lcores_.size(); ++w) {
     lcore_base_[w] = SumLcore(*lcores_[w]);
+  }
+  for (uint16_t slot = 0; slot < dataplane::kMirrorSlots; ++slot) {
+    session_base_[slot] = SumMirror(0, slot);
+    dest_base_[slot] = SumMirror(1, slot);
   }
 }
 

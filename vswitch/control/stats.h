@@ -23,6 +23,13 @@ struct PortRef {
   uint16_t port_id;
 };
 
+// A TAP session or destination and its counter slot.
+struct SlotRef {
+  std::string name;
+  uint32_t id;
+  uint16_t slot;
+};
+
 struct WorkerRef {
   uint32_t lcore_id;
   std::string role;
@@ -33,11 +40,15 @@ class StatsCollector {
   // `lcores[w]` is worker w's counters; they outlive this object.
   StatsCollector(std::vector<const dataplane::LcoreStats*> lcores, std::vector<WorkerRef> workers);
 
-  v1::Stats Collect(const std::vector<PortRef>& ports) const;
+  v1::Stats Collect(const std::vector<PortRef>& ports, const std::vector<SlotRef>& sessions,
+                    const std::vector<SlotRef>& destinations) const;
   // Everything reads zero afterwards.
   void Clear();
   // A new vport took `port_id`: its counters start from zero.
   void ResetPort(uint16_t port_id);
+  // A new session / destination took a slot: its counters start from zero.
+  void ResetSessionSlot(uint16_t slot);
+  void ResetDestinationSlot(uint16_t slot);
 
  private:
   struct PortSums {
@@ -47,13 +58,19 @@ class StatsCollector {
   struct LcoreSums {
     uint64_t busy = 0, idle = 0, bursts = 0, rx_packets = 0;
   };
+  using MirrorSums = std::array<uint64_t, 10>;
   PortSums SumPort(uint16_t port) const;
+  // which: 0 = sessions, 1 = destinations.
+  MirrorSums SumMirror(int which, uint16_t slot) const;
+  static void FillMirror(const MirrorSums& now, const MirrorSums& base, v1::MirrorCounters* out);
   static LcoreSums SumLcore(const dataplane::LcoreStats& s);
 
   std::vector<const dataplane::LcoreStats*> lcores_;
   std::vector<WorkerRef> workers_;
   std::array<PortSums, dataplane::kMaxPorts> port_base_{};
   std::vector<LcoreSums> lcore_base_;
+  std::array<MirrorSums, dataplane::kMirrorSlots> session_base_{};
+  std::array<MirrorSums, dataplane::kMirrorSlots> dest_base_{};
 };
 
 }  // namespace vswitch::control

@@ -32,6 +32,23 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
 absl::Status ValidateFdbEntry(const v1::FdbEntry& entry, const v1::Config& config,
                               const std::string& prefix);
 
+// A mirror destination about to join `config`. Codes: InvalidArgument,
+// AlreadyExists, NotFound (VNet), ResourceExhausted (too many).
+absl::Status ValidateDestination(const v1::MirrorDestination& dest, const v1::Config& config,
+                                 const std::string& prefix);
+
+// A TAP session about to join `config` (without a session of its name).
+// Codes: InvalidArgument, AlreadyExists, NotFound (vport, destination),
+// PermissionDenied (source and destination of different tenants),
+// FailedPrecondition (source VNet neither the destination's nor peered),
+// ResourceExhausted (too many sessions).
+absl::Status ValidateTapSession(const v1::TapSession& session, const v1::Config& config,
+                                const std::string& prefix);
+
+// A static neighbor (next-hop MAC override).
+absl::Status ValidateNeighbor(const v1::Neighbor& neighbor, const v1::Config& config,
+                              const std::string& prefix);
+
 // The whole configuration, each object against those before it. Used for
 // loaded files and as the final check of every change.
 absl::Status ValidateConfig(const v1::Config& config);

@@ -24,15 +24,26 @@ struct Action {
   // The source MAC is not a static entry of the in-port: keep telling the
   // main lcore it is alive (learning and aging).
   bool learn_src = false;
+  // TAP sessions (bit = index in Snapshot::sessions) that take a TX copy
+  // (frame sent by the in-port's VM) of this flow.
+  uint32_t tx_sessions = 0;
+  // Sessions whose filters accept this flow as an RX copy; ANDed at output
+  // with each output port's RX sessions (one entry serves a whole flood).
+  uint32_t rx_match = 0;
 };
 
+// One cache line. Generation and learn time are kept in 32 bits to fit.
 struct alignas(64) FlowEntry {
   PacketKey key;
-  uint64_t generation;  // 0 = empty (generations start at 1).
-  uint64_t learn_tsc;   // TSC of the last learn event sent for this entry.
+  uint32_t generation;  // Low 32 bits of the snapshot's; 0 = empty.
+  uint32_t learn_time;  // TSC >> kLearnTimeShift of the last learn event sent.
   uint32_t hash;
   Action action;
 };
+
+// Learn times are stored as TSC >> 16: 32 bits then cover ~30 hours at
+// 2.6 GHz, far more than any refresh interval, and wrap-safe differences.
+inline constexpr int kLearnTimeShift = 16;
 static_assert(sizeof(FlowEntry) == 64);
 
 // Thread: owning worker only; hot path. Lifetime: the worker's.
@@ -44,7 +55,7 @@ class FlowCache {
   explicit FlowCache(uint32_t entries);
 
   // Hot path. Returns the entry for `key` filled under `generation`, or null.
-  FlowEntry* Lookup(uint64_t generation, const PacketKey& key, uint32_t hash) {
+  FlowEntry* Lookup(uint32_t generation, const PacketKey& key, uint32_t hash) {
     FlowEntry* bucket = &entries_[(hash & bucket_mask_) * kWays];
     for (uint32_t w = 0; w < kWays; ++w) {
       FlowEntry* e = &bucket[w];
@@ -57,7 +68,7 @@ class FlowCache {
 
   // Hot path. Stores an entry, evicting a stale one or, failing that, the
   // next way in round-robin order.
-  FlowEntry* Insert(uint64_t generation, const PacketKey& key, uint32_t hash,
+  FlowEntry* Insert(uint32_t generation, const PacketKey& key, uint32_t hash,
                     const Action& action, uint64_t now_tsc) {
     FlowEntry* bucket = &entries_[(hash & bucket_mask_) * kWays];
     FlowEntry* victim = nullptr;
@@ -72,7 +83,7 @@ class FlowCache {
     }
     victim->key = key;
     victim->generation = generation;
-    victim->learn_tsc = now_tsc;
+    victim->learn_time = static_cast<uint32_t>(now_tsc >> kLearnTimeShift);
     victim->hash = hash;
     victim->action = action;
     return victim;

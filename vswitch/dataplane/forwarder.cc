@@ -5,7 +5,9 @@
 
 #include <rte_prefetch.h>
 
+#include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/dataplane/parser.h"
+#include "vswitch/dataplane/tap_filter.h"
 
 namespace vswitch::dataplane {
 namespace {
@@ -20,9 +22,30 @@ Action Drop(DropReason r) { return Action{.kind = ActionKind::kDrop, .drop_reaso
 
 }  // namespace
 
-Forwarder::Forwarder(uint16_t tx_queue, LcoreStats* stats, rte_ring* learn_ring,
-                     uint32_t flow_cache_entries)
-    : cache_(flow_cache_entries), tx_(tx_queue), stats_(stats), learn_ring_(learn_ring) {}
+Forwarder::Forwarder(const ForwarderContext& ctx)
+    : cache_(ctx.flow_cache_entries),
+      tx_(ctx.worker),
+      mirror_(ctx.worker, ctx.clone_pool, ctx.stats),
+      stats_(ctx.stats),
+      learn_ring_(ctx.learn_ring),
+      arp_ring_(ctx.arp_ring) {}
+
+// ARP on the uplink goes to the main lcore (next-hop resolution); nothing
+// else received there is switched.
+void Forwarder::FromUplink(uint16_t in_port, rte_mbuf** pkts, uint16_t n, const PacketKey* keys) {
+  uint16_t dropped = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (keys[i].ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
+        rte_ring_sp_enqueue(arp_ring_, pkts[i]) == 0) {
+      continue;
+    }
+    rte_pktmbuf_free(pkts[i]);
+    ++dropped;
+  }
+  if (dropped != 0) {
+    stats_->ports[in_port].drops[static_cast<int>(DropReason::kUplinkRx)].Add(dropped);
+  }
+}
 
 void Forwarder::DropAll(uint16_t in_port, rte_mbuf** pkts, uint16_t n, DropReason reason) {
   stats_->ports[in_port].drops[static_cast<int>(reason)].Add(n);
@@ -58,11 +81,6 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     DropAll(in_port, pkts, n, DropReason::kUnknownPort);
     return;
   }
-  if (pi.is_uplink) {
-    // TODO(#4): ARP replies for the encap next hops are taken here.
-    DropAll(in_port, pkts, n, DropReason::kUplinkRx);
-    return;
-  }
   if (!pi.admin_up) {
     DropAll(in_port, pkts, n, DropReason::kPortAdminDown);
     return;
@@ -82,10 +100,18 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
       rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
     }
     ParseKey(pkts[i], in_port, &keys[i]);
-    keys[i].MaskToL2();  // TODO(#4): keep L3/L4 when a TAP filter needs them.
+    if (!snap.key_l3l4) {
+      keys[i].MaskToL2();  // No filter looks past L2: many flows share an entry.
+    }
+  }
+  if (pi.is_uplink) {
+    FromUplink(in_port, pkts, n, keys);
+    return;
   }
 
-  const uint64_t gen = snap.generation;
+  const uint32_t gen = snap.cache_tag;
+  const uint32_t now_time = static_cast<uint32_t>(now_tsc >> kLearnTimeShift);
+  const uint32_t refresh_time = static_cast<uint32_t>(snap.learn_refresh_cycles >> kLearnTimeShift);
   for (uint16_t i = 0; i < n; ++i) {
     if ((keys[i].flags & kKeyL2) == 0) {
       actions[i] = Drop(DropReason::kRunt);
@@ -98,9 +124,8 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
       continue;
     }
     actions[i] = e->action;
-    if (e->action.learn_src && snap.mac_learning &&
-        now_tsc - e->learn_tsc > snap.learn_refresh_cycles) {
-      e->learn_tsc = now_tsc;
+    if (e->action.learn_src && snap.mac_learning && now_time - e->learn_time > refresh_time) {
+      e->learn_time = now_time;
       SendLearn(snap, pi.vnet_index, in_port, keys[i].src_mac);
     }
   }
@@ -108,7 +133,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     SlowPath(snap, in_port, pi.vnet_index, keys, hashes, miss, n_miss, actions, now_tsc);
   }
   for (uint16_t i = 0; i < n; ++i) {
-    Execute(snap, in_port, pkts[i], actions[i]);
+    Execute(snap, in_port, pkts[i], actions[i], now_tsc);
   }
 }
 
@@ -136,11 +161,23 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
   rte_hash_lookup_bulk_data(snap.fdb, dst_ptrs, n_miss, &dst_hits, dst_data);
   rte_hash_lookup_bulk_data(snap.fdb, src_ptrs, n_miss, &src_hits, src_data);
 
+  // TAP: which sessions copy each flow, decided once per flow here.
+  uint32_t tx_sessions[kMaxBurst] = {};
+  uint32_t rx_match[kMaxBurst] = {};
+  const uint32_t tx_candidates = snap.port_tx_sessions[in_port];
+  if ((tx_candidates | snap.rx_sessions) != 0) {
+    const PacketKey* miss_keys[kMaxBurst];
+    for (uint16_t j = 0; j < n_miss; ++j) {
+      miss_keys[j] = &keys[miss[j]];
+    }
+    MatchTapSessions(snap, miss_keys, n_miss, tx_candidates, tx_sessions, rx_match);
+  }
+
   for (uint16_t j = 0; j < n_miss; ++j) {
     const uint16_t i = miss[j];
     const PacketKey& k = keys[i];
     // An earlier miss of this burst may have cached the same flow already.
-    if (FlowEntry* e = cache_.Lookup(snap.generation, k, hashes[i])) {
+    if (FlowEntry* e = cache_.Lookup(snap.cache_tag, k, hashes[i])) {
       actions[i] = e->action;
       continue;
     }
@@ -183,17 +220,31 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
       }
     }
     a.learn_src = learn_src;
+    if (a.kind != ActionKind::kDrop || a.drop_reason != DropReason::kBadSrcMac) {
+      // A frame the switch drops was still sent by the VM: TX copies stand.
+      a.tx_sessions = tx_sessions[j];
+      a.rx_match = rx_match[j];
+    }
     actions[i] = a;
-    cache_.Insert(snap.generation, k, hashes[i], a, now_tsc);
+    cache_.Insert(snap.cache_tag, k, hashes[i], a, now_tsc);
   }
 }
 
 // Hot path.
-void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, const Action& a) {
+void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, const Action& a,
+                        uint64_t now_tsc) {
+  if (a.tx_sessions != 0) {
+    mirror_.Stage(snap, m, a.tx_sessions, kDirFromVm, snap.ports[in_port].vport_id, now_tsc);
+  }
   switch (a.kind) {
-    case ActionKind::kUnicast:
+    case ActionKind::kUnicast: {
+      const uint32_t rx = a.rx_match & snap.port_rx_sessions[a.out_port];
+      if (rx != 0) {
+        mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[a.out_port].vport_id, now_tsc);
+      }
       tx_.Add(a.out_port, m);
       return;
+    }
     case ActionKind::kFlood: {
       const auto& ports = snap.vnets[a.vnet_index].flood_ports;
       uint16_t copies = 0;
@@ -204,6 +255,15 @@ void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, con
         stats_->ports[in_port].drops[static_cast<int>(DropReason::kNoOutputPort)].Add(1);
         rte_pktmbuf_free(m);
         return;
+      }
+      // Every receiver's RX copy is cloned before any TX can free `m`.
+      if (a.rx_match != 0) {
+        for (uint16_t p : ports) {
+          const uint32_t rx = a.rx_match & snap.port_rx_sessions[p];
+          if (p != in_port && rx != 0) {
+            mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[p].vport_id, now_tsc);
+          }
+        }
       }
       // One mbuf, one reference per output port: no copy.
       if (copies > 1) {

@@ -33,6 +33,23 @@ struct alignas(64) PortCounters {
   Counter drops[kNumDropReasons];
 };
 
+// Mirror counters of one TAP session or destination slot, as one lcore saw
+// them. Forwarding lcores write the first four, the encap worker the rest.
+struct MirrorSlotCounters {
+  Counter matched;
+  Counter cloned;
+  Counter ring_full;
+  Counter clone_failed;
+  Counter rate_limited;
+  Counter no_next_hop;
+  Counter truncated;
+  Counter tx_dropped;
+  Counter sent_packets;
+  Counter sent_bytes;
+};
+
+inline constexpr int kMirrorSlots = 32;  // = kMaxSessions = kMaxDestinations.
+
 // Counters of one lcore. Lifetime: the whole process (allocated at start,
 // indexed by worker).
 struct alignas(64) LcoreStats {
@@ -43,6 +60,9 @@ struct alignas(64) LcoreStats {
   Counter rx_packets;
   Counter learn_events;     // MAC learn/refresh events sent to the main lcore.
   Counter learn_ring_full;  // Events lost because the ring was full (retried later).
+  Counter encap_cycles;     // TSC cycles spent in the encap worker (when it runs here).
+  alignas(64) MirrorSlotCounters sessions[kMirrorSlots];
+  alignas(64) MirrorSlotCounters dests[kMirrorSlots];
 };
 
 }  // namespace vswitch::dataplane

@@ -10,14 +10,25 @@
 #include <cstdint>
 #include <vector>
 
+#include <rte_acl.h>
 #include <rte_config.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
+#include <rte_ring.h>
 
 namespace vswitch::dataplane {
 
 inline constexpr uint16_t kMaxPorts = RTE_MAX_ETHPORTS;
 inline constexpr uint16_t kNoVnet = 0xffff;
+// TAP limits: sessions are bits of a uint32 in the flow cache entry.
+inline constexpr int kMaxSessions = 32;
+inline constexpr int kMaxDestinations = 32;
+inline constexpr int kMaxDestsPerSession = 8;
+inline constexpr int kMaxCollectors = 8;
+inline constexpr int kMaxWorkers = 16;
+// Sessions with filter rules per rte_acl context (one category each).
+inline constexpr int kAclCategories = RTE_ACL_MAX_CATEGORIES;
+inline constexpr int kMaxAclContexts = kMaxSessions / kAclCategories;
 
 // FDB key: (VNet index in Snapshot::vnets, MAC). 8 bytes, no padding.
 struct FdbKey {
@@ -50,6 +61,46 @@ struct VnetInfo {
   std::vector<uint16_t> flood_ports;
 };
 
+// A TAP session as the dataplane sees it.
+struct SessionInfo {
+  uint32_t id = 0;
+  uint16_t slot = 0;          // Stable counter slot (survives updates).
+  uint16_t truncate = 0;      // Inner bytes kept; 0 = whole frame.
+  uint64_t rate_pps = 0;      // 0 = unlimited.
+  uint8_t n_dests = 0;
+  uint8_t dests[kMaxDestsPerSession] = {};  // Indexes into Snapshot::dests.
+  bool has_rules = false;
+  uint8_t acl_ctx = 0;       // With rules: which context and category decide.
+  uint8_t acl_category = 0;
+};
+
+struct CollectorInfo {
+  uint32_t ip_be = 0;  // Underlay address, network byte order.
+  bool resolved = false;
+  uint8_t next_hop_mac[6] = {};
+};
+
+// A mirror destination: its rings (one per forwarding worker, SPSC: worker
+// enqueues, the encap worker dequeues) and VXLAN parameters.
+struct DestInfo {
+  uint32_t id = 0;
+  uint16_t slot = 0;
+  uint32_t vni = 0;
+  uint16_t udp_port = 4789;
+  uint8_t n_collectors = 0;
+  CollectorInfo collectors[kMaxCollectors];
+  rte_ring* rings[kMaxWorkers] = {};
+};
+
+struct UplinkInfo {
+  bool present = false;
+  uint16_t port = 0;
+  uint16_t encap_queue = 0;  // TX queue owned by the encap worker.
+  uint16_t mtu = 1500;
+  uint32_t ip_be = 0;
+  uint8_t mac[6] = {};
+};
+
 // A receive queue a worker polls.
 struct RxQueue {
   uint16_t port;
@@ -58,6 +109,7 @@ struct RxQueue {
 
 struct Snapshot {
   uint64_t generation = 0;
+  uint32_t cache_tag = 0;  // Flow-cache generation: low 32 bits, never 0.
   std::array<PortInfo, kMaxPorts> ports{};
   std::vector<VnetInfo> vnets;
   // (vnet_index, mac) -> PackFdbValue(port, static). Read-only once published.
@@ -68,12 +120,28 @@ struct Snapshot {
   // Learned entries are refreshed by a worker at most this often (TSC cycles).
   uint64_t learn_refresh_cycles = 0;
 
+  // TAP. Bits are indexes into `sessions`.
+  std::vector<SessionInfo> sessions;
+  std::vector<DestInfo> dests;
+  std::array<uint32_t, kMaxPorts> port_tx_sessions{};  // Sessions tapping TX of port.
+  std::array<uint32_t, kMaxPorts> port_rx_sessions{};  // Sessions tapping RX of port.
+  uint32_t rx_sessions = 0;     // Union of port_rx_sessions.
+  uint32_t rules_sessions = 0;  // Sessions with filter rules (decided by ACL).
+  // Flows must be keyed on L3/L4 because a filter looks at them.
+  bool key_l3l4 = false;
+  rte_acl_ctx* acl[kMaxAclContexts] = {};
+  uint8_t n_acl = 0;
+  UplinkInfo uplink;
+
   Snapshot() = default;
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
   ~Snapshot() {
     if (fdb != nullptr) {
       rte_hash_free(fdb);
+    }
+    for (uint8_t i = 0; i < n_acl; ++i) {
+      rte_acl_free(acl[i]);
     }
   }
 };

@@ -51,6 +51,30 @@ class VSwitchService final : public v1::VSwitch::Service {
   grpc::Status FlushFdb(grpc::ServerContext*, const v1::FlushFdbRequest*,
                         v1::FlushFdbResponse*) override;
 
+  grpc::Status CreateMirrorDestination(grpc::ServerContext*,
+                                       const v1::CreateMirrorDestinationRequest*,
+                                       v1::MirrorDestination*) override;
+  grpc::Status DeleteMirrorDestination(grpc::ServerContext*,
+                                       const v1::DeleteMirrorDestinationRequest*,
+                                       v1::DeleteMirrorDestinationResponse*) override;
+  grpc::Status ListMirrorDestinations(grpc::ServerContext*,
+                                      const v1::ListMirrorDestinationsRequest*,
+                                      v1::ListMirrorDestinationsResponse*) override;
+  grpc::Status CreateTapSession(grpc::ServerContext*, const v1::CreateTapSessionRequest*,
+                                v1::TapSession*) override;
+  grpc::Status UpdateTapSession(grpc::ServerContext*, const v1::UpdateTapSessionRequest*,
+                                v1::TapSession*) override;
+  grpc::Status DeleteTapSession(grpc::ServerContext*, const v1::DeleteTapSessionRequest*,
+                                v1::DeleteTapSessionResponse*) override;
+  grpc::Status ListTapSessions(grpc::ServerContext*, const v1::ListTapSessionsRequest*,
+                               v1::ListTapSessionsResponse*) override;
+  grpc::Status SetNeighbor(grpc::ServerContext*, const v1::SetNeighborRequest*,
+                           v1::Neighbor*) override;
+  grpc::Status DeleteNeighbor(grpc::ServerContext*, const v1::DeleteNeighborRequest*,
+                              v1::DeleteNeighborResponse*) override;
+  grpc::Status ListNeighbors(grpc::ServerContext*, const v1::ListNeighborsRequest*,
+                             v1::ListNeighborsResponse*) override;
+
   grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest*, v1::Stats*) override;
   grpc::Status ClearStats(grpc::ServerContext*, const v1::ClearStatsRequest*,
                           v1::ClearStatsResponse*) override;

@@ -14,17 +14,23 @@
 
 namespace vswitch::shell {
 
-// What a value is. The shell checks only kUint32 and kChoice (it must, to
-// fill the request); everything else is checked by the daemon, the single
-// validator. The other types tell a completer what it can offer.
+// What a value is. The shell checks only kUint32, kUint64, kChoice and
+// kTapRule (it must, to fill the request); everything else is checked by the
+// daemon, the single validator. The other types tell a completer what it can
+// offer.
 enum class ValueType {
-  kText,        // Free text: a new object's name, a tenant, a CIDR, an IP.
-  kUint32,      // Decimal 0..4294967295; needed to fill a uint32 field.
-  kChoice,      // One of ArgSpec::choices, e.g. up|down.
-  kVNetName,    // An existing VNet: a completer lists them with ListVNets.
-  kVPortName,   // An existing vport or uplink: ListVPorts.
-  kMac,         // A MAC address, "02:00:00:00:00:01".
-  kDriverSpec,  // "DRIVER[:key=value,...]": a completer can offer drivers.
+  kText,             // Free text: a new object's name, a tenant, a CIDR, an IP.
+  kUint32,           // Decimal 0..4294967295; needed to fill a uint32 field.
+  kUint64,           // Decimal 0..18446744073709551615; for a uint64 field.
+  kChoice,           // One of ArgSpec::choices, e.g. up|down.
+  kVNetName,         // An existing VNet: a completer lists them with ListVNets.
+  kVPortName,        // An existing vport or uplink: ListVPorts.
+  kDestinationName,  // An existing mirror destination: ListMirrorDestinations.
+  kSessionName,      // An existing TAP session: ListTapSessions.
+  kMac,              // A MAC address, "02:00:00:00:00:01".
+  kDriverSpec,       // "DRIVER[:key=value,...]": a completer can offer drivers.
+  kTapRule,          // "prio=10,proto=udp,dport=443": parsed into a TapRule by
+                     // ParseTapRule (tap_rule_spec.h).
 };
 
 enum class ArgKind {
@@ -37,6 +43,8 @@ enum class Occurs {
   kRequired,  // Exactly once.
   kOptional,  // Zero or one time.
   kRepeated,  // Zero or more times; the values keep their order.
+  // One or more times; the values keep their order. Keywords only.
+  kOneOrMore,
 };
 
 struct ArgSpec {
@@ -63,15 +71,18 @@ ArgSpec Choice(std::string keyword, std::vector<std::string> choices,
 ArgSpec Flag(std::string keyword);
 
 // How the argument reads in a synopsis: "NAME", "[VNET]", "vni N",
-// "[prefix CIDR]...", "[admin up|down]", "[static]".
+// "[prefix CIDR]...", "collector IP [collector IP]...", "[admin up|down]",
+// "[static]".
 std::string Synopsis(const ArgSpec& spec);
 
-// Checks what the shell must check to build a request (integers, choices).
-// Returns InvalidArgument naming the argument and the value, else OK.
+// Checks what the shell must check to build a request (integers, choices,
+// TAP rules). Returns InvalidArgument naming the argument and the value,
+// else OK.
 absl::Status CheckValue(const ArgSpec& spec, const std::string& value);
 
-// Parses a decimal unsigned 32-bit integer: digits only, no sign, no
-// whitespace. Returns false when `text` is not one.
+// Parse a decimal unsigned 32- or 64-bit integer: digits only, no sign, no
+// whitespace. Return false when `text` is not one.
 bool ParseUint32(const std::string& text, uint32_t* value);
+bool ParseUint64(const std::string& text, uint64_t* value);
 
 }  // namespace vswitch::shell

@@ -42,4 +42,12 @@ uint32_t Args::Uint32(std::string_view name) const {
   return value;
 }
 
+uint64_t Args::Uint64(std::string_view name) const {
+  uint64_t value = 0;
+  if (!ParseUint64(Value(name), &value)) {
+    return 0;
+  }
+  return value;
+}
+
 }  // namespace vswitch::shell

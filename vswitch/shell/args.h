@@ -27,6 +27,8 @@ class Args {
   // Value(name) as an integer, or 0 when not given. Precondition: the
   // parser checked the value (ValueType::kUint32).
   uint32_t Uint32(std::string_view name) const;
+  // The same for ValueType::kUint64.
+  uint64_t Uint64(std::string_view name) const;
 
  private:
   std::map<std::string, std::vector<std::string>, std::less<>> values_;

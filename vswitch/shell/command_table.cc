@@ -41,6 +41,22 @@ absl::Status UsageError(const Command& command, const std::string& what) {
       "%s: %s (usage: %s)", absl::StrJoin(command.words, " "), what, Synopsis(command)));
 }
 
+// Whether a keyword may be given more than once.
+bool Repeats(Occurs occurs) { return occurs == Occurs::kRepeated || occurs == Occurs::kOneOrMore; }
+
+// Whether an argument must be given (at least once).
+bool Required(Occurs occurs) { return occurs == Occurs::kRequired || occurs == Occurs::kOneOrMore; }
+
+// How a missing argument is named: `NAME`, `"vni N"`, `"collector IP"`.
+std::string MissingName(const ArgSpec& spec) {
+  if (spec.kind == ArgKind::kPositional) {
+    return spec.placeholder;
+  }
+  ArgSpec once = spec;
+  once.occurs = Occurs::kRequired;
+  return absl::StrFormat("\"%s\"", Synopsis(once));
+}
+
 const ArgSpec* FindKeyword(const Command& command, const std::string& word) {
   for (const ArgSpec& spec : command.args) {
     if (spec.kind != ArgKind::kPositional && spec.name == word) {
@@ -82,7 +98,7 @@ absl::Status ParseArgs(const Command& command, std::span<const std::string> word
       }
       return UsageError(command, what);
     }
-    if (keyword->occurs != Occurs::kRepeated && args->Has(keyword->name)) {
+    if (!Repeats(keyword->occurs) && args->Has(keyword->name)) {
       return UsageError(command, absl::StrFormat("\"%s\" given twice", keyword->name));
     }
     if (keyword->kind == ArgKind::kFlag) {
@@ -100,11 +116,8 @@ absl::Status ParseArgs(const Command& command, std::span<const std::string> word
     args->Add(keyword->name, value);
   }
   for (const ArgSpec& spec : command.args) {
-    if (spec.occurs == Occurs::kRequired && !args->Has(spec.name)) {
-      std::string what = spec.kind == ArgKind::kPositional
-                             ? spec.placeholder
-                             : absl::StrFormat("\"%s\"", Synopsis(spec));
-      return UsageError(command, "missing " + what);
+    if (Required(spec.occurs) && !args->Has(spec.name)) {
+      return UsageError(command, "missing " + MissingName(spec));
     }
   }
   return absl::OkStatus();

@@ -58,6 +58,21 @@ std::string FdbTypeName(v1::FdbEntryType type) {
   }
 }
 
+// UNSPECIFIED means BOTH for a session (vswitch.proto).
+std::string DirectionName(v1::TapDirection direction) {
+  switch (direction) {
+    case v1::TAP_DIRECTION_RX:
+      return "rx";
+    case v1::TAP_DIRECTION_TX:
+      return "tx";
+    default:
+      return "both";
+  }
+}
+
+// 0 is the daemon's default, 4789 (vswitch.proto); print what is in effect.
+constexpr uint32_t kDefaultVxlanPort = 4789;
+
 uint64_t DropTotal(const v1::PortStats& port) {
   uint64_t total = 0;
   for (const v1::DropCounter& drop : port.drops()) {
@@ -85,6 +100,42 @@ void PrintDropTable(std::ostream& out, const v1::Stats& stats, bool only_non_zer
     }
   }
   table.Render(out);
+}
+
+// One table of mirror counters; `T` is SessionStats or DestinationStats.
+template <typename T>
+void PrintMirrorCounters(std::ostream& out, const google::protobuf::RepeatedPtrField<T>& rows) {
+  TextTable table({{"NAME"},
+                   {"MATCHED", true},
+                   {"CLONED", true},
+                   {"RING-FULL", true},
+                   {"CLONE-FAIL", true},
+                   {"RATE-LIM", true},
+                   {"NO-NEXTHOP", true},
+                   {"TRUNC", true},
+                   {"TX-DROP", true},
+                   {"SENT-PKTS", true},
+                   {"SENT-BYTES", true}});
+  for (const T& row : rows) {
+    const v1::MirrorCounters& c = row.counters();
+    table.AddRow({row.name(), absl::StrCat(c.matched()), absl::StrCat(c.cloned()),
+                  absl::StrCat(c.ring_full()), absl::StrCat(c.clone_failed()),
+                  absl::StrCat(c.rate_limited()), absl::StrCat(c.no_next_hop()),
+                  absl::StrCat(c.truncated()), absl::StrCat(c.tx_dropped()),
+                  absl::StrCat(c.sent_packets()), absl::StrCat(c.sent_bytes())});
+  }
+  table.Render(out);
+}
+
+// The two tables have the same columns, so each gets a title line.
+void PrintSessionCounters(std::ostream& out, const v1::Stats& stats) {
+  out << "tap sessions:\n";
+  PrintMirrorCounters(out, stats.sessions());
+}
+
+void PrintDestinationCounters(std::ostream& out, const v1::Stats& stats) {
+  out << "mirror destinations:\n";
+  PrintMirrorCounters(out, stats.destinations());
 }
 
 }  // namespace
@@ -208,10 +259,66 @@ void Printer::PrintStats(const v1::Stats& stats) {
   } else {
     out_ << "no drops\n";
   }
+  if (!stats.sessions().empty()) {
+    out_ << '\n';
+    PrintSessionCounters(out_, stats);
+  }
+  if (!stats.destinations().empty()) {
+    out_ << '\n';
+    PrintDestinationCounters(out_, stats);
+  }
 }
 
 void Printer::PrintDrops(const v1::Stats& stats) {
   PrintDropTable(out_, stats, /*only_non_zero=*/false);
+}
+
+void Printer::PrintDestinations(const v1::ListMirrorDestinationsResponse& reply) {
+  TextTable table(
+      {{"ID", true}, {"NAME"}, {"VNET"}, {"VNI", true}, {"PORT", true}, {"COLLECTORS"}});
+  for (const v1::MirrorDestination& destination : reply.destinations()) {
+    uint32_t port = destination.udp_port() == 0 ? kDefaultVxlanPort : destination.udp_port();
+    table.AddRow({absl::StrCat(destination.id()), destination.name(), destination.vnet(),
+                  absl::StrCat(destination.vni()), absl::StrCat(port),
+                  JoinOrDash(destination.collectors())});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintTapSessions(const v1::ListTapSessionsResponse& reply) {
+  TextTable table({{"ID", true},
+                   {"NAME"},
+                   {"SOURCES"},
+                   {"DIRECTION"},
+                   {"RULES", true},
+                   {"TRUNCATE", true},
+                   {"RATE", true},
+                   {"DESTINATIONS"},
+                   {"ENABLED"}});
+  for (const v1::TapSession& session : reply.sessions()) {
+    // 0 means "whole frame" and "unlimited": nothing is cut or limited.
+    std::string truncate =
+        session.truncate_bytes() == 0 ? "-" : absl::StrCat(session.truncate_bytes());
+    std::string rate = session.rate_limit_pps() == 0 ? "-" : absl::StrCat(session.rate_limit_pps());
+    table.AddRow({absl::StrCat(session.id()), session.name(), JoinOrDash(session.sources()),
+                  DirectionName(session.direction()), absl::StrCat(session.rules_size()), truncate,
+                  rate, JoinOrDash(session.destinations()), session.disabled() ? "no" : "yes"});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintNeighbors(const v1::ListNeighborsResponse& reply) {
+  TextTable table({{"IP"}, {"MAC"}, {"STATE"}});
+  for (const v1::Neighbor& neighbor : reply.neighbors()) {
+    table.AddRow({neighbor.ip(), OrDash(neighbor.mac()), OrDash(neighbor.state())});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintTapStats(const v1::Stats& stats) {
+  PrintSessionCounters(out_, stats);
+  out_ << '\n';
+  PrintDestinationCounters(out_, stats);
 }
 
 std::string StatusCodeName(grpc::StatusCode code) {

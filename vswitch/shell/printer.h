@@ -42,10 +42,23 @@ class Printer {
   void PrintFdb(const v1::ListFdbResponse& reply);
   // One row per port: ID NAME RX-PKTS RX-BYTES TX-PKTS TX-BYTES DROPS.
   void PrintPortStats(const v1::Stats& stats);
-  // Ports, then lcores, then the non-zero drop reasons.
+  // Ports, then lcores, then the non-zero drop reasons, then the TAP
+  // session and mirror destination counters (each table only when the
+  // daemon has such objects).
   void PrintStats(const v1::Stats& stats);
   // Every drop reason with its total.
   void PrintDrops(const v1::Stats& stats);
+  // ID NAME VNET VNI PORT COLLECTORS.
+  void PrintDestinations(const v1::ListMirrorDestinationsResponse& reply);
+  // ID NAME SOURCES DIRECTION RULES TRUNCATE RATE DESTINATIONS ENABLED, with
+  // the number of rules; --json prints the rules themselves.
+  void PrintTapSessions(const v1::ListTapSessionsResponse& reply);
+  // IP MAC STATE.
+  void PrintNeighbors(const v1::ListNeighborsResponse& reply);
+  // Two tables of MirrorCounters, one row per TAP session, then one per
+  // mirror destination: NAME MATCHED CLONED RING-FULL CLONE-FAIL RATE-LIM
+  // NO-NEXTHOP TRUNC TX-DROP SENT-PKTS SENT-BYTES.
+  void PrintTapStats(const v1::Stats& stats);
 
  private:
   void PrintLcoreStats(const v1::Stats& stats);

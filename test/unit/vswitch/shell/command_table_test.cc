@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "google/protobuf/descriptor.h"
@@ -151,6 +152,221 @@ TEST(CommandTableTest, ShowFdbTakesOptionalVNet) {
   EXPECT_EQ(BuildRequest<v1::ListFdbRequest>({"show", "fdb", "blue"}).vnet(), "blue");
 }
 
+TEST(CommandTableTest, AddDestinationKeepsEveryCollectorInOrder) {
+  v1::CreateMirrorDestinationRequest request = BuildRequest<v1::CreateMirrorDestinationRequest>(
+      {"add", "destination", "col", "vnet", "blue", "vni", "5000", "collector", "192.0.2.50",
+       "port", "4790", "collector", "192.0.2.51", "collector", "192.0.2.52"});
+  const v1::MirrorDestination& destination = request.destination();
+  EXPECT_EQ(destination.name(), "col");
+  EXPECT_EQ(destination.vnet(), "blue");
+  EXPECT_EQ(destination.vni(), 5000u);
+  EXPECT_EQ(destination.udp_port(), 4790u);
+  EXPECT_THAT(destination.collectors(),
+              ::testing::ElementsAre("192.0.2.50", "192.0.2.51", "192.0.2.52"));
+}
+
+TEST(CommandTableTest, AddDestinationLeavesPortToTheDaemon) {
+  v1::CreateMirrorDestinationRequest request = BuildRequest<v1::CreateMirrorDestinationRequest>(
+      {"add", "destination", "col", "vnet", "blue", "vni", "1", "collector", "192.0.2.50"});
+  EXPECT_EQ(request.destination().udp_port(), 0u);
+  EXPECT_THAT(request.destination().collectors(), ::testing::ElementsAre("192.0.2.50"));
+}
+
+TEST(CommandTableTest, AddDestinationNeedsACollector) {
+  EXPECT_THAT(ParseError({"add", "destination", "col", "vnet", "blue", "vni", "1"}),
+              HasSubstr("missing \"collector IP\""));
+}
+
+TEST(CommandTableTest, DelAndShowMirrorObjectsBuildTheirRequests) {
+  EXPECT_EQ(BuildRequest<v1::DeleteMirrorDestinationRequest>({"del", "destination", "col"}).name(),
+            "col");
+  EXPECT_EQ(BuildRequest<v1::DeleteTapSessionRequest>({"del", "tap-session", "s1"}).name(), "s1");
+  BuildRequest<v1::ListMirrorDestinationsRequest>({"show", "destinations"});
+  BuildRequest<v1::ListTapSessionsRequest>({"show", "tap-sessions"});
+  BuildRequest<v1::ListNeighborsRequest>({"show", "neighbors"});
+  BuildRequest<v1::GetStatsRequest>({"show", "tap-stats"});
+}
+
+// `add tap-session` or `set tap-session` followed by every argument once or
+// more, repeated keywords interleaved on purpose.
+Words FullTapSession(const std::string& verb) {
+  Words words = {verb, "tap-session", "s1"};
+  for (const Words& group : {
+           Words{"source", "vm1", "destination", "col-a"},
+           Words{"source", "vm2", "destination", "col-b"},
+           Words{"direction", "tx", "truncate", "128", "rate", "5000000000"},
+           Words{"rule", "prio=10,action=accept,proto=udp,dport=443"},
+           Words{"rule", "prio=20,action=reject,src=10.0.0.0/8,sport=1000-2000,dir=rx"},
+           Words{"disabled"},
+       }) {
+    words.insert(words.end(), group.begin(), group.end());
+  }
+  return words;
+}
+
+// What FullTapSession() must become, whether created or updated.
+void ExpectFullTapSession(const v1::TapSession& session) {
+  EXPECT_EQ(session.name(), "s1");
+  EXPECT_THAT(session.sources(), ::testing::ElementsAre("vm1", "vm2"));
+  EXPECT_THAT(session.destinations(), ::testing::ElementsAre("col-a", "col-b"));
+  EXPECT_EQ(session.direction(), v1::TAP_DIRECTION_TX);
+  EXPECT_EQ(session.truncate_bytes(), 128u);
+  EXPECT_EQ(session.rate_limit_pps(), 5000000000u);  // Needs all 64 bits.
+  EXPECT_TRUE(session.disabled());
+  ASSERT_EQ(session.rules_size(), 2);
+  const v1::TapRule& first = session.rules(0);
+  EXPECT_EQ(first.priority(), 10u);
+  EXPECT_EQ(first.action(), v1::TAP_ACTION_ACCEPT);
+  EXPECT_EQ(first.protocol(), 17u);
+  EXPECT_EQ(first.dst_ports().first(), 443u);
+  EXPECT_EQ(first.dst_ports().last(), 443u);
+  const v1::TapRule& second = session.rules(1);
+  EXPECT_EQ(second.priority(), 20u);
+  EXPECT_EQ(second.action(), v1::TAP_ACTION_REJECT);
+  EXPECT_EQ(second.src_cidr(), "10.0.0.0/8");
+  EXPECT_EQ(second.src_ports().first(), 1000u);
+  EXPECT_EQ(second.src_ports().last(), 2000u);
+  EXPECT_EQ(second.direction(), v1::TAP_DIRECTION_RX);
+}
+
+// `words` followed by `args`.
+Words Concat(Words words, const Words& args) {
+  words.insert(words.end(), args.begin(), args.end());
+  return words;
+}
+
+TEST(CommandTableTest, AddTapSessionBuildsEveryField) {
+  ExpectFullTapSession(BuildRequest<v1::CreateTapSessionRequest>(FullTapSession("add")).session());
+}
+
+TEST(CommandTableTest, SetTapSessionBuildsTheWholeSession) {
+  ExpectFullTapSession(BuildRequest<v1::UpdateTapSessionRequest>(FullTapSession("set")).session());
+}
+
+// `set` replaces the session: what is not given is sent as the default, so
+// a session that was disabled, limited or filtered is no longer.
+TEST(CommandTableTest, SetTapSessionSendsDefaultsForWhatIsNotGiven) {
+  v1::UpdateTapSessionRequest request = BuildRequest<v1::UpdateTapSessionRequest>(
+      {"set", "tap-session", "s1", "source", "vm1", "destination", "col-a"});
+  const v1::TapSession& session = request.session();
+  EXPECT_EQ(session.name(), "s1");
+  EXPECT_THAT(session.sources(), ::testing::ElementsAre("vm1"));
+  EXPECT_THAT(session.destinations(), ::testing::ElementsAre("col-a"));
+  EXPECT_EQ(session.direction(), v1::TAP_DIRECTION_UNSPECIFIED);
+  EXPECT_EQ(session.truncate_bytes(), 0u);
+  EXPECT_EQ(session.rate_limit_pps(), 0u);
+  EXPECT_EQ(session.rules_size(), 0);
+  EXPECT_FALSE(session.disabled());
+}
+
+TEST(CommandTableTest, TapSessionDirectionWords) {
+  for (const auto& [word, direction] :
+       {std::pair{"rx", v1::TAP_DIRECTION_RX}, std::pair{"tx", v1::TAP_DIRECTION_TX},
+        std::pair{"both", v1::TAP_DIRECTION_BOTH}}) {
+    EXPECT_EQ(
+        BuildRequest<v1::CreateTapSessionRequest>(
+            {"add", "tap-session", "s1", "source", "vm1", "destination", "d", "direction", word})
+            .session()
+            .direction(),
+        direction);
+  }
+  EXPECT_THAT(ParseError({"add", "tap-session", "s1", "source", "vm1", "destination", "d",
+                          "direction", "in"}),
+              HasSubstr("direction: \"in\" is not one of rx, tx, both"));
+}
+
+TEST(CommandTableTest, TapSessionNeedsASourceAndADestination) {
+  EXPECT_THAT(ParseError({"add", "tap-session", "s1", "destination", "d"}),
+              HasSubstr("missing \"source VPORT\""));
+  EXPECT_THAT(ParseError({"set", "tap-session", "s1", "source", "vm1"}),
+              HasSubstr("missing \"destination DEST\""));
+}
+
+TEST(CommandTableTest, BadRuleNamesKeyAndValue) {
+  Words command = {"add", "tap-session", "s1", "source", "vm1", "destination", "d", "rule"};
+  EXPECT_THAT(ParseError(Concat(command, {"prio=10,proto=udp,dport=44x"})),
+              AllOf(StartsWith("add tap-session: rule: \"prio=10,proto=udp,dport=44x\": "),
+                    HasSubstr("dport: \"44x\" is not N or A-B")));
+  EXPECT_THAT(ParseError(Concat(command, {"prio=10,port=443"})), HasSubstr("unknown key \"port\""));
+  EXPECT_THAT(ParseError(Concat(command, {"proto=udp"})), HasSubstr("missing prio=N"));
+}
+
+TEST(CommandTableTest, BadRuleIsAUsageErrorWithExitCode2) {
+  Client client("/nonexistent/vsctl-test.sock");  // Never dialled: the parse fails first.
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  EXPECT_EQ(Table().Execute(Words{"add", "tap-session", "s1", "source", "vm1", "destination", "d",
+                                  "rule", "prio=1,colour=red"},
+                            client, printer),
+            kExitUsage);
+  EXPECT_THAT(err.str(), AllOf(StartsWith("error: add tap-session: rule: "),
+                               HasSubstr("unknown key \"colour\"")));
+  EXPECT_EQ(out.str(), "");
+}
+
+TEST(CommandTableTest, RateTakesAnUnsigned64BitInteger) {
+  EXPECT_EQ(BuildRequest<v1::CreateTapSessionRequest>({"add", "tap-session", "s1", "source", "vm1",
+                                                       "destination", "d", "rate",
+                                                       "18446744073709551615"})
+                .session()
+                .rate_limit_pps(),
+            18446744073709551615u);
+  EXPECT_THAT(ParseError({"add", "tap-session", "s1", "source", "vm1", "destination", "d", "rate",
+                          "18446744073709551616"}),
+              HasSubstr("rate: \"18446744073709551616\" is not an unsigned 64-bit integer"));
+}
+
+TEST(CommandTableTest, NeighborCommandsBuildIpAndMac) {
+  v1::SetNeighborRequest set = BuildRequest<v1::SetNeighborRequest>(
+      {"set", "neighbor", "192.0.2.1", "mac", "52:54:00:aa:bb:cc"});
+  EXPECT_EQ(set.neighbor().ip(), "192.0.2.1");
+  EXPECT_EQ(set.neighbor().mac(), "52:54:00:aa:bb:cc");
+  EXPECT_EQ(set.neighbor().state(), "");
+  EXPECT_EQ(BuildRequest<v1::DeleteNeighborRequest>({"del", "neighbor", "192.0.2.1"}).ip(),
+            "192.0.2.1");
+  EXPECT_THAT(ParseError({"set", "neighbor", "192.0.2.1"}), HasSubstr("missing \"mac MAC\""));
+}
+
+// The argument of `command_words` named `name`; fails the test if absent.
+const ArgSpec* FindArg(const Words& command_words, const std::string& name) {
+  for (const Command& command : Table().commands()) {
+    if (command.words == command_words) {
+      for (const ArgSpec& spec : command.args) {
+        if (spec.name == name) {
+          return &spec;
+        }
+      }
+    }
+  }
+  ADD_FAILURE() << "no argument " << name;
+  return nullptr;
+}
+
+// What a completer will offer: the live names of existing objects.
+TEST(CommandTableTest, MirrorArgumentsNameTheirObjectTypes) {
+  struct Case {
+    Words words;
+    std::string arg;
+    ValueType type;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"add", "destination"}, "vnet", ValueType::kVNetName},
+           {{"del", "destination"}, "NAME", ValueType::kDestinationName},
+           {{"add", "tap-session"}, "NAME", ValueType::kText},
+           {{"add", "tap-session"}, "source", ValueType::kVPortName},
+           {{"add", "tap-session"}, "destination", ValueType::kDestinationName},
+           {{"add", "tap-session"}, "rule", ValueType::kTapRule},
+           {{"set", "tap-session"}, "NAME", ValueType::kSessionName},
+           {{"set", "tap-session"}, "destination", ValueType::kDestinationName},
+           {{"del", "tap-session"}, "NAME", ValueType::kSessionName},
+           {{"set", "neighbor"}, "mac", ValueType::kMac},
+       }) {
+    const ArgSpec* spec = FindArg(c.words, c.arg);
+    ASSERT_NE(spec, nullptr);
+    EXPECT_EQ(spec->type, c.type) << c.words[0] << " " << c.words[1] << " " << c.arg;
+  }
+}
+
 TEST(CommandTableTest, UnknownVerbIsNamed) {
   EXPECT_THAT(ParseError({"frob", "vnet"}), HasSubstr("unknown command \"frob\""));
 }
@@ -264,7 +480,17 @@ TEST(CommandTableTest, SynopsesMatchTheDocumentedSyntax) {
       ::testing::IsSupersetOf(
           {"add vport NAME vnet VNET driver SPEC [mac MAC]... [queues N] [admin up|down]",
            "add uplink NAME driver SPEC ip CIDR [gateway IP] [mtu N]",
-           "set vport NAME admin up|down", "add fdb VNET MAC VPORT", "flush fdb [VNET] [static]"}));
+           "set vport NAME admin up|down", "add fdb VNET MAC VPORT", "flush fdb [VNET] [static]",
+           "add destination NAME vnet VNET vni N collector IP [collector IP]... [port N]",
+           "del destination NAME", "show destinations",
+           "add tap-session NAME source VPORT [source VPORT]... destination DEST "
+           "[destination DEST]... [direction rx|tx|both] [truncate N] [rate PPS] [rule SPEC]... "
+           "[disabled]",
+           "set tap-session NAME source VPORT [source VPORT]... destination DEST "
+           "[destination DEST]... [direction rx|tx|both] [truncate N] [rate PPS] [rule SPEC]... "
+           "[disabled]",
+           "del tap-session NAME", "show tap-sessions", "set neighbor IP mac MAC",
+           "del neighbor IP", "show neighbors", "show tap-stats"}));
 }
 
 // Every command names a real RPC of vswitch.v1.VSwitch with the request and
@@ -310,6 +536,159 @@ TEST(PrinterTest, TablesAlignColumns) {
   EXPECT_EQ(out.str(),
             "ID  NAME  TENANT  VNI  PREFIXES                 PEERS\n"
             " 1  blue  acme    100  10.1.0.0/24,10.2.0.0/24  -\n");
+}
+
+TEST(PrinterTest, DestinationsShowEveryCollectorAndThePortInEffect) {
+  v1::ListMirrorDestinationsResponse reply;
+  v1::MirrorDestination* a = reply.add_destinations();
+  a->set_id(2);
+  a->set_name("col-a");
+  a->set_vnet("blue");
+  a->set_vni(5000);
+  a->set_udp_port(4790);
+  a->add_collectors("192.0.2.50");
+  a->add_collectors("192.0.2.51");
+  v1::MirrorDestination* b = reply.add_destinations();
+  b->set_id(3);
+  b->set_name("col-b");
+  b->set_vnet("red");
+  b->set_vni(7);
+  b->add_collectors("198.51.100.7");
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintDestinations(reply);
+  // Port 0 is the daemon's default, 4789.
+  EXPECT_EQ(out.str(),
+            "ID  NAME   VNET   VNI  PORT  COLLECTORS\n"
+            " 2  col-a  blue  5000  4790  192.0.2.50,192.0.2.51\n"
+            " 3  col-b  red      7  4789  198.51.100.7\n");
+}
+
+v1::ListTapSessionsResponse TwoSessions() {
+  v1::ListTapSessionsResponse reply;
+  v1::TapSession* s1 = reply.add_sessions();
+  s1->set_id(1);
+  s1->set_name("s1");
+  s1->add_sources("vm1");
+  s1->add_sources("vm2");
+  s1->set_direction(v1::TAP_DIRECTION_TX);
+  s1->set_truncate_bytes(128);
+  s1->set_rate_limit_pps(10000);
+  s1->add_destinations("col-a");
+  v1::TapRule* rule = s1->add_rules();
+  rule->set_priority(10);
+  rule->mutable_dst_ports()->set_first(443);
+  rule->mutable_dst_ports()->set_last(443);
+  s1->add_rules()->set_priority(20);
+  v1::TapSession* s2 = reply.add_sessions();
+  s2->set_id(4);
+  s2->set_name("all");
+  s2->add_sources("vm3");
+  s2->add_destinations("col-a");
+  s2->add_destinations("col-b");
+  s2->set_disabled(true);
+  return reply;
+}
+
+TEST(PrinterTest, TapSessionsCountRules) {
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintTapSessions(TwoSessions());
+  // Direction UNSPECIFIED is BOTH; truncate and rate 0 cut and limit nothing.
+  EXPECT_EQ(out.str(),
+            "ID  NAME  SOURCES  DIRECTION  RULES  TRUNCATE   RATE  DESTINATIONS  ENABLED\n"
+            " 1  s1    vm1,vm2  tx             2       128  10000  col-a         yes\n"
+            " 4  all   vm3      both           0         -      -  col-a,col-b   no\n");
+}
+
+TEST(PrinterTest, TapSessionsJsonHasTheRules) {
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/true);
+  printer.Json(TwoSessions());
+  EXPECT_THAT(out.str(), AllOf(HasSubstr("\"rules\": ["), HasSubstr("\"priority\": 20"),
+                               HasSubstr("\"dst_ports\": {"), HasSubstr("\"first\": 443")));
+}
+
+TEST(PrinterTest, NeighborsShowDashForAnUnresolvedMac) {
+  v1::ListNeighborsResponse reply;
+  v1::Neighbor* gateway = reply.add_neighbors();
+  gateway->set_ip("192.0.2.1");
+  gateway->set_mac("52:54:00:aa:bb:cc");
+  gateway->set_state("RESOLVED");
+  v1::Neighbor* collector = reply.add_neighbors();
+  collector->set_ip("192.0.2.51");
+  collector->set_state("INCOMPLETE");
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintNeighbors(reply);
+  EXPECT_EQ(out.str(),
+            "IP          MAC                STATE\n"
+            "192.0.2.1   52:54:00:aa:bb:cc  RESOLVED\n"
+            "192.0.2.51  -                  INCOMPLETE\n");
+}
+
+v1::Stats StatsWithMirrorCounters() {
+  v1::Stats stats;
+  v1::SessionStats* session = stats.add_sessions();
+  session->set_name("s1");
+  v1::MirrorCounters* c = session->mutable_counters();
+  c->set_matched(1);
+  c->set_cloned(2);
+  c->set_ring_full(3);
+  c->set_clone_failed(4);
+  c->set_rate_limited(5);
+  c->set_no_next_hop(6);
+  c->set_truncated(7);
+  c->set_tx_dropped(8);
+  c->set_sent_packets(9);
+  c->set_sent_bytes(10);
+  v1::DestinationStats* destination = stats.add_destinations();
+  destination->set_name("col-a");
+  destination->mutable_counters()->set_sent_bytes(123456789012);
+  return stats;
+}
+
+constexpr char kMirrorTables[] =
+    "tap sessions:\n"
+    "NAME  MATCHED  CLONED  RING-FULL  CLONE-FAIL  RATE-LIM  NO-NEXTHOP  TRUNC  TX-DROP  "
+    "SENT-PKTS  SENT-BYTES\n"
+    "s1          1       2          3           4         5           6      7        8  "
+    "        9          10\n"
+    "\n"
+    "mirror destinations:\n"
+    "NAME   MATCHED  CLONED  RING-FULL  CLONE-FAIL  RATE-LIM  NO-NEXTHOP  TRUNC  TX-DROP  "
+    "SENT-PKTS    SENT-BYTES\n"
+    "col-a        0       0          0           0         0           0      0        0  "
+    "        0  123456789012\n";
+
+TEST(PrinterTest, TapStatsPrintsSessionsThenDestinations) {
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintTapStats(StatsWithMirrorCounters());
+  EXPECT_EQ(out.str(), kMirrorTables);
+}
+
+TEST(PrinterTest, StatsEndWithTheMirrorTablesWhenThereAreAny) {
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintStats(StatsWithMirrorCounters());
+  EXPECT_THAT(out.str(), ::testing::EndsWith(std::string("no drops\n\n") + kMirrorTables));
+}
+
+TEST(PrinterTest, StatsOmitEmptyMirrorTables) {
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintStats(v1::Stats());
+  EXPECT_THAT(out.str(), ::testing::EndsWith("no drops\n"));
+  EXPECT_THAT(out.str(), AllOf(Not(HasSubstr("tap sessions")), Not(HasSubstr("destinations"))));
+
+  v1::Stats only_destinations = StatsWithMirrorCounters();
+  only_destinations.clear_sessions();
+  std::ostringstream out2;
+  Printer printer2(out2, err, /*json=*/false);
+  printer2.PrintStats(only_destinations);
+  EXPECT_THAT(out2.str(),
+              AllOf(Not(HasSubstr("tap sessions")), HasSubstr("no drops\n\nmirror destinations:")));
 }
 
 TEST(PrinterTest, JsonKeepsFieldNamesAndZeros) {

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "drivers/vport_driver.h"
+#include "lib/status/testing/matchers.h"
+
+namespace vswitch::drivers {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+using vswitch::testing::IsOk;
+using vswitch::testing::StatusIs;
+
+constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
+
+// ---------------------------------------------------------------- parse
+
+TEST(ParseDriverSpecTest, DriverWithoutArgs) {
+  auto spec = ParseDriverSpec("null");
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_EQ(spec->driver, "null");
+  EXPECT_THAT(spec->args, IsEmpty());
+}
+
+TEST(ParseDriverSpecTest, ArgsKeepSpecOrder) {
+  auto spec = ParseDriverSpec("pcap:tx_pcap=/tmp/b.pcap,rx_pcap=/tmp/a.pcap");
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_EQ(spec->driver, "pcap");
+  EXPECT_THAT(spec->args,
+              ElementsAre(Pair("tx_pcap", "/tmp/b.pcap"), Pair("rx_pcap", "/tmp/a.pcap")));
+}
+
+TEST(ParseDriverSpecTest, FindReturnsValueOrNull) {
+  auto spec = ParseDriverSpec("tap:iface=vm1");
+  ASSERT_THAT(spec, IsOk());
+  ASSERT_NE(spec->Find("iface"), nullptr);
+  EXPECT_EQ(*spec->Find("iface"), "vm1");
+  EXPECT_EQ(spec->Find("mac"), nullptr);
+}
+
+TEST(ParseDriverSpecTest, MissingDriverNameIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec(""), StatusIs(kInvalid, HasSubstr("missing driver")));
+  EXPECT_THAT(ParseDriverSpec(":iface=x"),
+              StatusIs(kInvalid, AllOf(HasSubstr("':iface=x'"), HasSubstr("missing driver"))));
+}
+
+TEST(ParseDriverSpecTest, KeyWithoutValueIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec("tap:iface"),
+              StatusIs(kInvalid, AllOf(HasSubstr("'iface'"), HasSubstr("not key=value"))));
+}
+
+TEST(ParseDriverSpecTest, EmptyValueIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec("tap:iface="), StatusIs(kInvalid, HasSubstr("not key=value")));
+}
+
+TEST(ParseDriverSpecTest, EmptyKeyIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec("tap:=vm1"), StatusIs(kInvalid, HasSubstr("not key=value")));
+}
+
+TEST(ParseDriverSpecTest, ColonWithNothingAfterIsInvalid) {
+  // "tap:" names a driver and then promises arguments it does not give.
+  EXPECT_THAT(ParseDriverSpec("tap:"), StatusIs(kInvalid, HasSubstr("'tap:'")));
+}
+
+TEST(ParseDriverSpecTest, TrailingCommaIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec("tap:iface=vm1,"),
+              StatusIs(kInvalid, AllOf(HasSubstr("'tap:iface=vm1,'"), HasSubstr("trailing"))));
+}
+
+TEST(ParseDriverSpecTest, EmptyArgumentBetweenCommasIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec("pcap:rx_pcap=a,,tx_pcap=b"),
+              StatusIs(kInvalid, HasSubstr("not key=value")));
+}
+
+TEST(ParseDriverSpecTest, RepeatedKeyIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec("tap:iface=a,iface=b"),
+              StatusIs(kInvalid, AllOf(HasSubstr("'iface'"), HasSubstr("repeated"))));
+}
+
+TEST(ParseDriverSpecTest, BlankInValueIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec("pcap:rx_pcap=/tmp/a b"),
+              StatusIs(kInvalid, AllOf(HasSubstr("'rx_pcap'"), HasSubstr("blank"))));
+}
+
+TEST(ParseDriverSpecTest, SemicolonInValueIsInvalid) {
+  EXPECT_THAT(ParseDriverSpec("tap:iface=a;rm"), StatusIs(kInvalid, HasSubstr("'iface'")));
+}
+
+// ---------------------------------------------------------------- validate
+
+TEST(ValidateDriverSpecTest, KnownDriversAreAccepted) {
+  for (const char* spec : {"tap:iface=vm1", "af_packet:iface=eth0", "pcap:rx_pcap=/tmp/a.pcap",
+                           "ring", "null", "null:no-rx=1"}) {
+    SCOPED_TRACE(spec);
+    EXPECT_THAT(ValidateDriverSpec(spec, /*check_host=*/false), IsOk());
+  }
+}
+
+TEST(ValidateDriverSpecTest, UnknownDriverIsInvalidAndListsKnownOnes) {
+  EXPECT_THAT(ValidateDriverSpec("vhost:path=/x", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("'vhost'"), HasSubstr("tap"),
+                                       HasSubstr("af_packet"), HasSubstr("null"))));
+}
+
+TEST(ValidateDriverSpecTest, UnknownKeyIsInvalidAndNamesIt) {
+  EXPECT_THAT(ValidateDriverSpec("tap:iface=vm1,mac=02:00:00:00:00:01", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("'mac'"), HasSubstr("iface"))));
+}
+
+TEST(ValidateDriverSpecTest, RingTakesNoKeys) {
+  EXPECT_THAT(ValidateDriverSpec("ring:size=4", false), StatusIs(kInvalid, HasSubstr("'size'")));
+}
+
+TEST(ValidateDriverSpecTest, TapWithoutIfaceIsInvalid) {
+  EXPECT_THAT(ValidateDriverSpec("tap", false), StatusIs(kInvalid, HasSubstr("iface=NAME")));
+}
+
+TEST(ValidateDriverSpecTest, AfPacketWithoutIfaceIsInvalid) {
+  EXPECT_THAT(ValidateDriverSpec("af_packet:qpairs=2", false),
+              StatusIs(kInvalid, HasSubstr("iface=NAME")));
+}
+
+TEST(ValidateDriverSpecTest, IfaceNameLongerThan15IsInvalid) {
+  EXPECT_THAT(ValidateDriverSpec("tap:iface=" + std::string(15, 'a'), false), IsOk());
+  EXPECT_THAT(ValidateDriverSpec("tap:iface=" + std::string(16, 'a'), false),
+              StatusIs(kInvalid, AllOf(HasSubstr("iface"), HasSubstr("1..15"))));
+}
+
+TEST(ValidateDriverSpecTest, IfaceNameWithSlashIsInvalid) {
+  EXPECT_THAT(ValidateDriverSpec("tap:iface=a/b", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("'a/b'"), HasSubstr("'/'"))));
+}
+
+TEST(ValidateDriverSpecTest, PcapWithoutArgsIsInvalid) {
+  EXPECT_THAT(ValidateDriverSpec("pcap", false), StatusIs(kInvalid, HasSubstr("pcap")));
+}
+
+TEST(ValidateDriverSpecTest, TapOnExistingInterfaceIsAlreadyExistsWithHostCheck) {
+  // "lo" exists on every Linux host.
+  EXPECT_THAT(ValidateDriverSpec("tap:iface=lo", false), IsOk());
+  EXPECT_THAT(ValidateDriverSpec("tap:iface=lo", true),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("'lo'")));
+}
+
+TEST(ValidateDriverSpecTest, AfPacketOnMissingInterfaceIsNotFoundWithHostCheck) {
+  EXPECT_THAT(ValidateDriverSpec("af_packet:iface=vsnosuch0", false), IsOk());
+  EXPECT_THAT(ValidateDriverSpec("af_packet:iface=vsnosuch0", true),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("'vsnosuch0'")));
+}
+
+TEST(FindDriverTest, EveryRegisteredDriverIsFoundByName) {
+  ASSERT_FALSE(AllDrivers().empty());
+  for (const VportDriver* d : AllDrivers()) {
+    SCOPED_TRACE(d->name);
+    auto found = FindDriver(d->name);
+    ASSERT_THAT(found, IsOk());
+    EXPECT_EQ(*found, d);
+  }
+}
+
+// ---------------------------------------------------------------- vdev request
+
+TEST(BuildVdevRequestTest, NameIsDpdkDriverAndUniqueSuffix) {
+  auto req = BuildVdevRequest("null", 7);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->name, "net_null_vs7");
+  EXPECT_EQ(req->devargs, "net_null_vs7");
+}
+
+TEST(BuildVdevRequestTest, DevargsCarryArgsInSpecOrder) {
+  auto req = BuildVdevRequest("pcap:tx_pcap=/tmp/b.pcap,rx_pcap=/tmp/a.pcap", 3);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->name, "net_pcap_vs3");
+  EXPECT_EQ(req->devargs, "net_pcap_vs3,tx_pcap=/tmp/b.pcap,rx_pcap=/tmp/a.pcap");
+}
+
+TEST(BuildVdevRequestTest, TapRequestNamesInterface) {
+  auto req = BuildVdevRequest("tap:iface=vsutnew0", 12);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_tap_vs12,iface=vsutnew0");
+}
+
+TEST(BuildVdevRequestTest, ParseErrorIsReturned) {
+  EXPECT_THAT(BuildVdevRequest("tap:iface=a,", 1), StatusIs(kInvalid, HasSubstr("trailing")));
+}
+
+TEST(BuildVdevRequestTest, UnknownDriverIsReturned) {
+  EXPECT_THAT(BuildVdevRequest("vhost", 1), StatusIs(kInvalid, HasSubstr("'vhost'")));
+}
+
+TEST(BuildVdevRequestTest, HostCheckIsApplied) {
+  EXPECT_THAT(BuildVdevRequest("tap:iface=lo", 1),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("'lo'")));
+}
+
+}  // namespace
+}  // namespace vswitch::drivers

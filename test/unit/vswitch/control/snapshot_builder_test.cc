@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/control/snapshot_builder.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rte_hash.h>
+
+#include <atomic>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "lib/net/mac_address.h"
+#include "lib/status/testing/matchers.h"
+
+namespace vswitch::control {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+using vswitch::testing::IsOk;
+
+// DPDK port ids the fake runtime assigns: deliberately not in config order.
+constexpr uint16_t kUplinkPort = 0;
+constexpr uint16_t kVm1Port = 3;  // blue, up, MAC ...01
+constexpr uint16_t kVm2Port = 1;  // blue, admin down
+constexpr uint16_t kVm3Port = 2;  // blue, up
+constexpr uint16_t kVm4Port = 4;  // red, up
+constexpr uint16_t kAbsentPort = 9;
+
+constexpr char kVm1Mac[] = "02:00:00:00:00:01";
+constexpr char kVm4Mac[] = "02:00:00:00:00:04";
+constexpr char kStaticMac[] = "02:00:00:00:00:aa";
+
+uint64_t MacU64(const char* s) { return net::ParseMac(s)->ToU64(); }
+
+// Each test builds under its own generation: the FDB's rte_hash is named
+// after it and rte names are global to the process.
+uint64_t UniqueGeneration() {
+  static std::atomic<uint64_t> g{1000};
+  return g++;
+}
+
+class SnapshotBuilderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto* blue = config_.add_vnets();
+    blue->set_id(11);
+    blue->set_name("blue");
+    blue->set_tenant("t1");
+    blue->set_vni(100);
+    auto* red = config_.add_vnets();
+    red->set_id(22);
+    red->set_name("red");
+    red->set_tenant("t2");
+    red->set_vni(200);
+
+    // The builder takes a validated config: the uplink has its settings.
+    auto* up = AddVport("up0", v1::VPORT_KIND_UPLINK, "", kUplinkPort, {})->mutable_uplink();
+    up->set_ip_cidr("192.0.2.10/24");
+    up->set_gateway("192.0.2.1");
+    up->set_mtu(1500);
+    AddVport("vm1", v1::VPORT_KIND_VM, "blue", kVm1Port, {kVm1Mac});
+    AddVport("vm2", v1::VPORT_KIND_VM, "blue", kVm2Port, {"02:00:00:00:00:02"})
+        ->set_admin_state(v1::ADMIN_STATE_DOWN);
+    AddVport("vm3", v1::VPORT_KIND_VM, "blue", kVm3Port, {})->set_admin_state(v1::ADMIN_STATE_UP);
+    AddVport("vm4", v1::VPORT_KIND_VM, "red", kVm4Port, {kVm4Mac});
+
+    auto* fdb = config_.add_fdb();
+    fdb->set_vnet("blue");
+    fdb->set_mac(kStaticMac);
+    fdb->set_vport("vm3");
+  }
+
+  v1::VPort* AddVport(const std::string& name, v1::VPortKind kind, const std::string& vnet,
+                      uint16_t port, std::vector<std::string> macs) {
+    auto* vp = config_.add_vports();
+    vp->set_id(static_cast<uint32_t>(config_.vports_size()));
+    vp->set_name(name);
+    vp->set_kind(kind);
+    vp->set_vnet(vnet);
+    vp->set_driver("null");
+    for (const auto& m : macs) {
+      vp->add_vm_macs(m);
+    }
+    VportRuntime rt;
+    rt.port_id = port;
+    rt.queue_worker = {0};
+    runtime_[name] = rt;
+    return vp;
+  }
+
+  absl::StatusOr<std::unique_ptr<const dataplane::Snapshot>> Build(uint16_t n_workers = 1) {
+    SnapshotInputs in;
+    in.config = &config_;
+    in.runtime = &runtime_;
+    in.learned = &learned_;
+    in.generation = UniqueGeneration();
+    in.n_workers = n_workers;
+    return BuildSnapshot(in);
+  }
+
+  // The FDB value for (vnet_index, mac), or nullopt.
+  static std::optional<uintptr_t> Fdb(const dataplane::Snapshot& s, uint16_t vnet_index,
+                                      const char* mac) {
+    dataplane::FdbKey key{.vnet_index = vnet_index, .mac = {}};
+    std::memcpy(key.mac, net::ParseMac(mac)->bytes.data(), 6);
+    void* data = nullptr;
+    if (rte_hash_lookup_data(s.fdb, &key, &data) < 0) {
+      return std::nullopt;
+    }
+    return reinterpret_cast<uintptr_t>(data);
+  }
+
+  v1::Config config_;
+  absl::flat_hash_map<std::string, VportRuntime> runtime_;
+  MacTable learned_;
+};
+
+constexpr uint16_t kBlue = 0;  // Indexes in config order.
+constexpr uint16_t kRed = 1;
+const absl::Time kNow = absl::FromUnixSeconds(100);
+
+TEST_F(SnapshotBuilderTest, VmMacsAreStaticFdbEntriesOfTheirPort) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, kVm1Mac), dataplane::PackFdbValue(kVm1Port, true));
+  EXPECT_EQ(Fdb(**snap, kRed, kVm4Mac), dataplane::PackFdbValue(kVm4Port, true));
+}
+
+TEST_F(SnapshotBuilderTest, VmMacIsOnlyInItsOwnVnet) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kRed, kVm1Mac), std::nullopt);
+  EXPECT_EQ(Fdb(**snap, kBlue, kVm4Mac), std::nullopt);
+}
+
+TEST_F(SnapshotBuilderTest, StaticFdbEntriesAreInstalled) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, kStaticMac), dataplane::PackFdbValue(kVm3Port, true));
+}
+
+TEST_F(SnapshotBuilderTest, LearnedEntryIsInstalledAsDynamic) {
+  learned_.Learn(22, MacU64("02:00:00:00:00:55"), kVm4Port, kNow);
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kRed, "02:00:00:00:00:55"), dataplane::PackFdbValue(kVm4Port, false));
+}
+
+TEST_F(SnapshotBuilderTest, LearnedEntryNeverOverridesVmMac) {
+  learned_.Learn(11, MacU64(kVm1Mac), kVm3Port, kNow);
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, kVm1Mac), dataplane::PackFdbValue(kVm1Port, true));
+}
+
+TEST_F(SnapshotBuilderTest, LearnedEntryNeverOverridesStaticFdbEntry) {
+  learned_.Learn(11, MacU64(kStaticMac), kVm1Port, kNow);
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, kStaticMac), dataplane::PackFdbValue(kVm3Port, true));
+}
+
+TEST_F(SnapshotBuilderTest, LearnedEntryOnPortOfOtherVnetIsSkipped) {
+  learned_.Learn(11, MacU64("02:00:00:00:00:66"), kVm4Port, kNow);  // blue MAC on a red port.
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, "02:00:00:00:00:66"), std::nullopt);
+  EXPECT_EQ(Fdb(**snap, kRed, "02:00:00:00:00:66"), std::nullopt);
+}
+
+TEST_F(SnapshotBuilderTest, LearnedEntryOfUnknownVnetIsSkipped) {
+  learned_.Learn(99, MacU64("02:00:00:00:00:67"), kVm1Port, kNow);
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, "02:00:00:00:00:67"), std::nullopt);
+}
+
+TEST_F(SnapshotBuilderTest, LearnedEntryOnAbsentPortIsSkipped) {
+  learned_.Learn(11, MacU64("02:00:00:00:00:68"), kAbsentPort, kNow);
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, "02:00:00:00:00:68"), std::nullopt);
+}
+
+TEST_F(SnapshotBuilderTest, FloodPortsHoldOnlyAdminUpPortsOfTheVnet) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  ASSERT_EQ((*snap)->vnets.size(), 2u);
+  EXPECT_THAT((*snap)->vnets[kBlue].flood_ports, UnorderedElementsAre(kVm1Port, kVm3Port));
+  EXPECT_THAT((*snap)->vnets[kRed].flood_ports, ElementsAre(kVm4Port));
+}
+
+// snapshot.h documents VnetInfo::flood_ports as "in port-id order".
+TEST_F(SnapshotBuilderTest, FloodPortsAreInPortIdOrder) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_THAT((*snap)->vnets[kBlue].flood_ports, ElementsAre(kVm3Port, kVm1Port));
+}
+
+TEST_F(SnapshotBuilderTest, VnetWithAllPortsDownHasEmptyFloodSet) {
+  config_.mutable_vports(4)->set_admin_state(v1::ADMIN_STATE_DOWN);  // vm4
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_THAT((*snap)->vnets[kRed].flood_ports, IsEmpty());
+}
+
+TEST_F(SnapshotBuilderTest, VnetsCarryIdAndVni) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ((*snap)->vnets[kBlue].id, 11u);
+  EXPECT_EQ((*snap)->vnets[kBlue].vni, 100u);
+  EXPECT_EQ((*snap)->vnets[kRed].id, 22u);
+  EXPECT_EQ((*snap)->vnets[kRed].vni, 200u);
+}
+
+TEST_F(SnapshotBuilderTest, PortsCarryStateAndVnet) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  const auto& ports = (*snap)->ports;
+  EXPECT_TRUE(ports[kVm1Port].present);
+  EXPECT_TRUE(ports[kVm1Port].admin_up);
+  EXPECT_FALSE(ports[kVm1Port].is_uplink);
+  EXPECT_EQ(ports[kVm1Port].vnet_index, kBlue);
+  EXPECT_EQ(ports[kVm1Port].vport_id, 2u);
+  EXPECT_TRUE(ports[kVm2Port].present);
+  EXPECT_FALSE(ports[kVm2Port].admin_up);
+  EXPECT_EQ(ports[kVm4Port].vnet_index, kRed);
+  EXPECT_TRUE(ports[kUplinkPort].present);
+  EXPECT_TRUE(ports[kUplinkPort].is_uplink);
+  EXPECT_EQ(ports[kUplinkPort].vnet_index, dataplane::kNoVnet);
+  EXPECT_FALSE(ports[kAbsentPort].present);
+}
+
+TEST_F(SnapshotBuilderTest, RxQueuesAreAssignedPerWorker) {
+  runtime_["vm1"].queue_worker = {0, 1};
+  runtime_["vm4"].queue_worker = {1};
+  auto snap = Build(/*n_workers=*/2);
+  ASSERT_THAT(snap, IsOk());
+  const auto& rxq = (*snap)->rx_queues;
+  ASSERT_EQ(rxq.size(), 2u);
+  auto has = [](const std::vector<dataplane::RxQueue>& v, uint16_t port, uint16_t queue) {
+    for (const auto& q : v) {
+      if (q.port == port && q.queue == queue) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(has(rxq[0], kVm1Port, 0));
+  EXPECT_TRUE(has(rxq[1], kVm1Port, 1));
+  EXPECT_FALSE(has(rxq[0], kVm1Port, 1));
+  EXPECT_TRUE(has(rxq[1], kVm4Port, 0));
+  EXPECT_FALSE(has(rxq[0], kVm4Port, 0));
+  EXPECT_TRUE(has(rxq[0], kVm3Port, 0));
+  EXPECT_EQ(rxq[0].size() + rxq[1].size(), 6u);  // Five vports, vm1 with two queues.
+}
+
+TEST_F(SnapshotBuilderTest, GenerationAndLearningOptionsAreCopied) {
+  SnapshotInputs in;
+  in.config = &config_;
+  in.runtime = &runtime_;
+  in.learned = &learned_;
+  in.generation = UniqueGeneration();
+  in.mac_learning = false;
+  in.learn_refresh_cycles = 12345;
+  auto snap = BuildSnapshot(in);
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ((*snap)->generation, in.generation);
+  EXPECT_FALSE((*snap)->mac_learning);
+  EXPECT_EQ((*snap)->learn_refresh_cycles, 12345u);
+}
+
+TEST_F(SnapshotBuilderTest, CacheTagIsLow32BitsOfGeneration) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ((*snap)->cache_tag, static_cast<uint32_t>((*snap)->generation));
+}
+
+// The flow cache treats tag 0 as "empty entry": a generation whose low 32
+// bits are zero must still get a non-zero tag.
+TEST_F(SnapshotBuilderTest, CacheTagIsNeverZero) {
+  SnapshotInputs in;
+  in.config = &config_;
+  in.runtime = &runtime_;
+  in.learned = &learned_;
+  in.generation = uint64_t{1} << 32;
+  auto snap = BuildSnapshot(in);
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_NE((*snap)->cache_tag, 0u);
+}
+
+TEST_F(SnapshotBuilderTest, ManyLearnedEntriesFitTheTable) {
+  for (uint64_t i = 0; i < 5000; ++i) {
+    learned_.Learn(11, 0x020000100000 + i, kVm3Port, kNow);
+  }
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(rte_hash_count((*snap)->fdb), 5000 + 4);  // + vm1, vm2, vm4 MACs, static.
+}
+
+}  // namespace
+}  // namespace vswitch::control

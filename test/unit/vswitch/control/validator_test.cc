@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/control/validator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "lib/status/testing/matchers.h"
+
+namespace vswitch::control {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using vswitch::testing::IsOk;
+using vswitch::testing::StatusIs;
+
+constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
+constexpr auto kNotFound = absl::StatusCode::kNotFound;
+constexpr auto kExists = absl::StatusCode::kAlreadyExists;
+constexpr auto kPrecondition = absl::StatusCode::kFailedPrecondition;
+
+v1::VNet MakeVNet(const std::string& name, uint32_t vni) {
+  v1::VNet v;
+  v.set_name(name);
+  v.set_tenant("tenant-1");
+  v.set_vni(vni);
+  return v;
+}
+
+v1::VPort MakeVm(const std::string& name, const std::string& vnet) {
+  v1::VPort p;
+  p.set_name(name);
+  p.set_kind(v1::VPORT_KIND_VM);
+  p.set_vnet(vnet);
+  p.set_driver("tap:iface=" + name);
+  return p;
+}
+
+v1::VPort MakeUplink(const std::string& name) {
+  v1::VPort p;
+  p.set_name(name);
+  p.set_kind(v1::VPORT_KIND_UPLINK);
+  p.set_driver("af_packet:iface=eth0");
+  p.mutable_uplink()->set_ip_cidr("192.0.2.10/24");
+  p.mutable_uplink()->set_gateway("192.0.2.1");
+  p.mutable_uplink()->set_mtu(1500);
+  return p;
+}
+
+// blue (vni 100) and red (vni 200); vm1 in blue with one MAC; an uplink.
+v1::Config BaseConfig() {
+  v1::Config c;
+  *c.add_vnets() = MakeVNet("blue", 100);
+  *c.add_vnets() = MakeVNet("red", 200);
+  v1::VPort vm1 = MakeVm("vm1", "blue");
+  vm1.add_vm_macs("02:00:00:00:00:01");
+  *c.add_vports() = vm1;
+  *c.add_vports() = MakeUplink("up0");
+  return c;
+}
+
+// ---------------------------------------------------------------- names
+
+TEST(ValidateNameTest, AcceptsAllowedCharacters) {
+  EXPECT_THAT(ValidateName("x.name", "a-Z_0.9"), IsOk());
+}
+
+TEST(ValidateNameTest, EmptyNameIsInvalid) {
+  EXPECT_THAT(ValidateName("x.name", ""), StatusIs(kInvalid, HasSubstr("x.name")));
+}
+
+TEST(ValidateNameTest, NameOf33CharactersIsInvalid) {
+  EXPECT_THAT(ValidateName("x.name", std::string(32, 'a')), IsOk());
+  EXPECT_THAT(ValidateName("x.name", std::string(33, 'a')),
+              StatusIs(kInvalid, HasSubstr(std::string(33, 'a'))));
+}
+
+TEST(ValidateNameTest, NameWithSlashIsInvalid) {
+  EXPECT_THAT(ValidateName("x.name", "a/b"),
+              StatusIs(kInvalid, AllOf(HasSubstr("x.name"), HasSubstr("'a/b'"))));
+}
+
+// ---------------------------------------------------------------- VNet
+
+TEST(ValidateVNetTest, ValidVNetIsAccepted) {
+  EXPECT_THAT(ValidateVNet(MakeVNet("green", 300), BaseConfig(), "vnet."), IsOk());
+}
+
+TEST(ValidateVNetTest, BadNameNamesField) {
+  EXPECT_THAT(ValidateVNet(MakeVNet("bad name", 300), BaseConfig(), "vnet."),
+              StatusIs(kInvalid, AllOf(HasSubstr("vnet.name"), HasSubstr("'bad name'"))));
+}
+
+TEST(ValidateVNetTest, DuplicateNameIsAlreadyExists) {
+  EXPECT_THAT(ValidateVNet(MakeVNet("blue", 300), BaseConfig(), "vnet."),
+              StatusIs(kExists, AllOf(HasSubstr("vnet.name"), HasSubstr("'blue'"))));
+}
+
+TEST(ValidateVNetTest, EmptyTenantIsInvalid) {
+  v1::VNet v = MakeVNet("green", 300);
+  v.set_tenant("");
+  EXPECT_THAT(ValidateVNet(v, BaseConfig(), "vnet."), StatusIs(kInvalid, HasSubstr("vnet.tenant")));
+}
+
+TEST(ValidateVNetTest, TenantWithBadCharacterIsInvalid) {
+  v1::VNet v = MakeVNet("green", 300);
+  v.set_tenant("acme corp");
+  EXPECT_THAT(ValidateVNet(v, BaseConfig(), "vnet."),
+              StatusIs(kInvalid, AllOf(HasSubstr("vnet.tenant"), HasSubstr("'acme corp'"))));
+}
+
+TEST(ValidateVNetTest, TenantOf65CharactersIsInvalid) {
+  v1::VNet v = MakeVNet("green", 300);
+  v.set_tenant(std::string(64, 't'));
+  EXPECT_THAT(ValidateVNet(v, BaseConfig(), "vnet."), IsOk());
+  v.set_tenant(std::string(65, 't'));
+  EXPECT_THAT(ValidateVNet(v, BaseConfig(), "vnet."), StatusIs(kInvalid, HasSubstr("vnet.tenant")));
+}
+
+TEST(ValidateVNetTest, VniZeroIsInvalid) {
+  EXPECT_THAT(ValidateVNet(MakeVNet("green", 0), BaseConfig(), "vnet."),
+              StatusIs(kInvalid, AllOf(HasSubstr("vnet.vni"), HasSubstr("0 is not in"))));
+}
+
+TEST(ValidateVNetTest, VniAbove24BitsIsInvalid) {
+  EXPECT_THAT(ValidateVNet(MakeVNet("green", 16777215), BaseConfig(), "vnet."), IsOk());
+  EXPECT_THAT(ValidateVNet(MakeVNet("green", 16777216), BaseConfig(), "vnet."),
+              StatusIs(kInvalid, AllOf(HasSubstr("vnet.vni"), HasSubstr("16777216"))));
+}
+
+TEST(ValidateVNetTest, VniUsedByOtherVNetIsAlreadyExists) {
+  EXPECT_THAT(ValidateVNet(MakeVNet("green", 200), BaseConfig(), "vnet."),
+              StatusIs(kExists, AllOf(HasSubstr("vnet.vni"), HasSubstr("'red'"))));
+}
+
+TEST(ValidateVNetTest, UnparseablePrefixNamesIndex) {
+  v1::VNet v = MakeVNet("green", 300);
+  v.add_prefixes("10.0.0.0/24");
+  v.add_prefixes("10.1.0.0/33");
+  EXPECT_THAT(ValidateVNet(v, BaseConfig(), "vnet."),
+              StatusIs(kInvalid, AllOf(HasSubstr("vnet.prefixes[1]"), HasSubstr("33"))));
+}
+
+TEST(ValidateVNetTest, PrefixWithHostBitsIsInvalid) {
+  v1::VNet v = MakeVNet("green", 300);
+  v.add_prefixes("10.0.0.1/24");
+  EXPECT_THAT(ValidateVNet(v, BaseConfig(), "vnet."),
+              StatusIs(kInvalid, AllOf(HasSubstr("vnet.prefixes[0]"), HasSubstr("host bits"))));
+}
+
+TEST(ValidateVNetTest, PeeringWithItselfIsInvalid) {
+  v1::VNet v = MakeVNet("green", 300);
+  v.add_peers("green");
+  EXPECT_THAT(ValidateVNet(v, BaseConfig(), "vnet."),
+              StatusIs(kInvalid, HasSubstr("vnet.peers[0]")));
+}
+
+TEST(ValidateVNetTest, PeerListedTwiceIsInvalid) {
+  v1::VNet v = MakeVNet("green", 300);
+  v.add_peers("blue");
+  v.add_peers("blue");
+  EXPECT_THAT(ValidateVNet(v, BaseConfig(), "vnet."),
+              StatusIs(kInvalid, AllOf(HasSubstr("vnet.peers[1]"), HasSubstr("'blue'"))));
+}
+
+// ---------------------------------------------------------------- VPort
+
+TEST(ValidateVPortTest, ValidVmIsAccepted) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.add_vm_macs("02:00:00:00:00:02");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false), IsOk());
+}
+
+TEST(ValidateVPortTest, BadNameNamesField) {
+  EXPECT_THAT(ValidateVPort(MakeVm("", "blue"), BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.name")));
+}
+
+TEST(ValidateVPortTest, DuplicateNameIsAlreadyExists) {
+  v1::VPort p = MakeVm("vm1", "blue");
+  p.set_driver("tap:iface=other");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kExists, AllOf(HasSubstr("vport.name"), HasSubstr("'vm1'"))));
+}
+
+TEST(ValidateVPortTest, BadDriverSpecIsInvalidAndNamesDriverField) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.set_driver("tap:iface");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.driver"), HasSubstr("tap:iface"))));
+}
+
+TEST(ValidateVPortTest, UnknownDriverIsInvalid) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.set_driver("vhost:path=/tmp/x");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.driver"), HasSubstr("'vhost'"))));
+}
+
+TEST(ValidateVPortTest, DriverSpecUsedByOtherVportIsAlreadyExists) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.set_driver("tap:iface=vm1");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kExists, AllOf(HasSubstr("vport.driver"), HasSubstr("'vm1'"))));
+}
+
+TEST(ValidateVPortTest, ArgumentlessDriverMayRepeat) {
+  v1::Config c = BaseConfig();
+  c.mutable_vports(0)->set_driver("null");
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.set_driver("null");
+  EXPECT_THAT(ValidateVPort(p, c, "vport.", false), IsOk());
+}
+
+TEST(ValidateVPortTest, MoreThan16QueuesIsInvalid) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.set_queues(16);
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false), IsOk());
+  p.set_queues(17);
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.queues"), HasSubstr("17"))));
+}
+
+TEST(ValidateVPortTest, UnknownAdminStateIsInvalid) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.set_admin_state(static_cast<v1::AdminState>(7));
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.admin_state"), HasSubstr("7"))));
+}
+
+TEST(ValidateVPortTest, UnknownKindIsInvalid) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.set_kind(v1::VPORT_KIND_UNSPECIFIED);
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.kind")));
+}
+
+TEST(ValidateVPortTest, VmWithUplinkSettingsIsInvalid) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.mutable_uplink()->set_ip_cidr("192.0.2.10/24");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.uplink")));
+}
+
+TEST(ValidateVPortTest, VmWithoutVnetIsInvalid) {
+  EXPECT_THAT(ValidateVPort(MakeVm("vm2", ""), BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.vnet")));
+}
+
+TEST(ValidateVPortTest, VmInUnknownVnetIsNotFound) {
+  EXPECT_THAT(ValidateVPort(MakeVm("vm2", "green"), BaseConfig(), "vport.", false),
+              StatusIs(kNotFound, AllOf(HasSubstr("vport.vnet"), HasSubstr("'green'"))));
+}
+
+TEST(ValidateVPortTest, UnparseableVmMacNamesIndexAndValue) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.add_vm_macs("zz:00:00:00:00:02");
+  EXPECT_THAT(
+      ValidateVPort(p, BaseConfig(), "vport.", false),
+      StatusIs(kInvalid, AllOf(HasSubstr("vport.vm_macs[0]"), HasSubstr("zz:00:00:00:00:02"))));
+}
+
+TEST(ValidateVPortTest, MulticastVmMacIsInvalid) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.add_vm_macs("02:00:00:00:00:02");
+  p.add_vm_macs("01:00:5e:00:00:01");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.vm_macs[1]"), HasSubstr("unicast"))));
+}
+
+TEST(ValidateVPortTest, ZeroVmMacIsInvalid) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.add_vm_macs("00:00:00:00:00:00");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.vm_macs[0]")));
+}
+
+TEST(ValidateVPortTest, VmMacListedTwiceIsInvalid) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.add_vm_macs("02:00:00:00:00:02");
+  p.add_vm_macs("02-00-00-00-00-02");  // Same MAC, other spelling.
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.vm_macs[1]"), HasSubstr("twice"))));
+}
+
+TEST(ValidateVPortTest, VmMacOfOtherVportInSameVnetIsAlreadyExists) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.add_vm_macs("02:00:00:00:00:01");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kExists, AllOf(HasSubstr("vport.vm_macs[0]"), HasSubstr("'vm1'"))));
+}
+
+TEST(ValidateVPortTest, VmMacOfVportInOtherVnetIsAccepted) {
+  v1::VPort p = MakeVm("vm2", "red");
+  p.add_vm_macs("02:00:00:00:00:01");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false), IsOk());
+}
+
+TEST(ValidateVPortTest, VmMacOfStaticFdbEntryIsAlreadyExists) {
+  v1::Config c = BaseConfig();
+  auto* e = c.add_fdb();
+  e->set_vnet("blue");
+  e->set_mac("02:00:00:00:00:09");
+  e->set_vport("vm1");
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.add_vm_macs("02:00:00:00:00:09");
+  EXPECT_THAT(ValidateVPort(p, c, "vport.", false),
+              StatusIs(kExists, HasSubstr("vport.vm_macs[0]")));
+}
+
+// ---------------------------------------------------------------- uplink
+
+v1::Config ConfigWithoutUplink() {
+  v1::Config c = BaseConfig();
+  c.mutable_vports()->RemoveLast();
+  return c;
+}
+
+TEST(ValidateUplinkTest, ValidUplinkIsAccepted) {
+  EXPECT_THAT(ValidateVPort(MakeUplink("up1"), ConfigWithoutUplink(), "vport.", false), IsOk());
+}
+
+TEST(ValidateUplinkTest, SecondUplinkIsFailedPrecondition) {
+  v1::VPort p = MakeUplink("up1");
+  p.set_driver("af_packet:iface=eth1");
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kPrecondition, AllOf(HasSubstr("vport.kind"), HasSubstr("'up0'"))));
+}
+
+TEST(ValidateUplinkTest, UplinkInVnetIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.set_vnet("blue");
+  EXPECT_THAT(ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.vnet")));
+}
+
+TEST(ValidateUplinkTest, UplinkWithVmMacsIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.add_vm_macs("02:00:00:00:00:05");
+  EXPECT_THAT(ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.vm_macs")));
+}
+
+TEST(ValidateUplinkTest, UplinkWithoutSettingsIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.clear_uplink();
+  EXPECT_THAT(ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.uplink")));
+}
+
+TEST(ValidateUplinkTest, UnparseableIpCidrIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.mutable_uplink()->set_ip_cidr("192.0.2.300/24");
+  EXPECT_THAT(
+      ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+      StatusIs(kInvalid, AllOf(HasSubstr("vport.uplink.ip_cidr"), HasSubstr("192.0.2.300"))));
+}
+
+TEST(ValidateUplinkTest, NetworkAddressAsIpCidrIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.mutable_uplink()->set_ip_cidr("192.0.2.0/24");
+  EXPECT_THAT(
+      ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+      StatusIs(kInvalid, AllOf(HasSubstr("vport.uplink.ip_cidr"), HasSubstr("192.0.2.0/24"))));
+}
+
+TEST(ValidateUplinkTest, HostRouteIpCidrIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.mutable_uplink()->set_ip_cidr("192.0.2.10/32");
+  p.mutable_uplink()->clear_gateway();
+  EXPECT_THAT(ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.uplink.ip_cidr")));
+}
+
+// The rule is "a host address"; the broadcast address of the prefix is not one.
+TEST(ValidateUplinkTest, BroadcastAddressAsIpCidrIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.mutable_uplink()->set_ip_cidr("192.0.2.255/24");
+  EXPECT_THAT(
+      ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+      StatusIs(kInvalid, AllOf(HasSubstr("vport.uplink.ip_cidr"), HasSubstr("192.0.2.255/24"))));
+}
+
+TEST(ValidateUplinkTest, UnparseableGatewayIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.mutable_uplink()->set_gateway("gw");
+  EXPECT_THAT(ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.uplink.gateway"), HasSubstr("'gw'"))));
+}
+
+TEST(ValidateUplinkTest, GatewayOutsidePrefixIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.mutable_uplink()->set_gateway("198.51.100.1");
+  EXPECT_THAT(
+      ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+      StatusIs(kInvalid, AllOf(HasSubstr("vport.uplink.gateway"), HasSubstr("198.51.100.1"))));
+}
+
+TEST(ValidateUplinkTest, GatewayEqualToOwnAddressIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.mutable_uplink()->set_gateway("192.0.2.10");
+  EXPECT_THAT(ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+              StatusIs(kInvalid, HasSubstr("vport.uplink.gateway")));
+}
+
+TEST(ValidateUplinkTest, MtuOutOfRangeIsInvalid) {
+  v1::VPort p = MakeUplink("up1");
+  p.mutable_uplink()->set_mtu(575);
+  EXPECT_THAT(ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.uplink.mtu"), HasSubstr("575"))));
+  p.mutable_uplink()->set_mtu(9001);
+  EXPECT_THAT(ValidateVPort(p, ConfigWithoutUplink(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.uplink.mtu"), HasSubstr("9001"))));
+}
+
+// ---------------------------------------------------------------- FDB
+
+v1::FdbEntry MakeFdb(const std::string& vnet, const std::string& mac, const std::string& vport) {
+  v1::FdbEntry e;
+  e.set_vnet(vnet);
+  e.set_mac(mac);
+  e.set_vport(vport);
+  return e;
+}
+
+TEST(ValidateFdbEntryTest, ValidEntryIsAccepted) {
+  EXPECT_THAT(ValidateFdbEntry(MakeFdb("blue", "02:00:00:00:00:09", "vm1"), BaseConfig(), "entry."),
+              IsOk());
+}
+
+TEST(ValidateFdbEntryTest, UnknownVnetIsNotFound) {
+  EXPECT_THAT(
+      ValidateFdbEntry(MakeFdb("green", "02:00:00:00:00:09", "vm1"), BaseConfig(), "entry."),
+      StatusIs(kNotFound, AllOf(HasSubstr("entry.vnet"), HasSubstr("'green'"))));
+}
+
+TEST(ValidateFdbEntryTest, BadMacIsInvalid) {
+  EXPECT_THAT(ValidateFdbEntry(MakeFdb("blue", "02:00:00:00:00", "vm1"), BaseConfig(), "entry."),
+              StatusIs(kInvalid, AllOf(HasSubstr("entry.mac"), HasSubstr("02:00:00:00:00"))));
+}
+
+TEST(ValidateFdbEntryTest, BroadcastMacIsInvalid) {
+  EXPECT_THAT(ValidateFdbEntry(MakeFdb("blue", "ff:ff:ff:ff:ff:ff", "vm1"), BaseConfig(), "entry."),
+              StatusIs(kInvalid, HasSubstr("entry.mac")));
+}
+
+TEST(ValidateFdbEntryTest, UnknownVportIsNotFound) {
+  EXPECT_THAT(ValidateFdbEntry(MakeFdb("blue", "02:00:00:00:00:09", "vm9"), BaseConfig(), "entry."),
+              StatusIs(kNotFound, AllOf(HasSubstr("entry.vport"), HasSubstr("'vm9'"))));
+}
+
+TEST(ValidateFdbEntryTest, VportOfOtherVnetIsFailedPrecondition) {
+  EXPECT_THAT(ValidateFdbEntry(MakeFdb("red", "02:00:00:00:00:09", "vm1"), BaseConfig(), "entry."),
+              StatusIs(kPrecondition, AllOf(HasSubstr("entry.vport"), HasSubstr("'red'"))));
+}
+
+TEST(ValidateFdbEntryTest, MacAlreadyStaticIsAlreadyExists) {
+  EXPECT_THAT(ValidateFdbEntry(MakeFdb("blue", "02:00:00:00:00:01", "vm1"), BaseConfig(), "entry."),
+              StatusIs(kExists, AllOf(HasSubstr("entry.mac"), HasSubstr("'vm1'"))));
+}
+
+// ---------------------------------------------------------------- whole config
+
+TEST(ValidateConfigTest, BaseConfigIsValid) { EXPECT_THAT(ValidateConfig(BaseConfig()), IsOk()); }
+
+TEST(ValidateConfigTest, EmptyConfigIsValid) { EXPECT_THAT(ValidateConfig(v1::Config()), IsOk()); }
+
+TEST(ValidateConfigTest, DuplicateVnetNameNamesSecondIndex) {
+  v1::Config c = BaseConfig();
+  *c.add_vnets() = MakeVNet("blue", 300);
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("vnets[2].name")));
+}
+
+TEST(ValidateConfigTest, BadVniNamesIndex) {
+  v1::Config c = BaseConfig();
+  c.mutable_vnets(1)->set_vni(0);
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kInvalid, HasSubstr("vnets[1].vni")));
+}
+
+TEST(ValidateConfigTest, SymmetricPeeringWithLaterVnetIsValid) {
+  v1::Config c = BaseConfig();
+  c.mutable_vnets(0)->add_peers("red");
+  c.mutable_vnets(1)->add_peers("blue");
+  EXPECT_THAT(ValidateConfig(c), IsOk());
+}
+
+TEST(ValidateConfigTest, PeerThatDoesNotExistIsNotFound) {
+  v1::Config c = BaseConfig();
+  c.mutable_vnets(1)->add_peers("green");
+  EXPECT_THAT(ValidateConfig(c),
+              StatusIs(kNotFound, AllOf(HasSubstr("vnets[1].peers[0]"), HasSubstr("'green'"))));
+}
+
+TEST(ValidateConfigTest, OneSidedPeeringIsInvalid) {
+  v1::Config c = BaseConfig();
+  c.mutable_vnets(0)->add_peers("red");
+  EXPECT_THAT(ValidateConfig(c),
+              StatusIs(kInvalid, AllOf(HasSubstr("vnets[0].peers[0]"), HasSubstr("symmetric"))));
+}
+
+TEST(ValidateConfigTest, VportInUnknownVnetNamesIndex) {
+  v1::Config c = BaseConfig();
+  *c.add_vports() = MakeVm("vm2", "green");
+  EXPECT_THAT(ValidateConfig(c),
+              StatusIs(kNotFound, AllOf(HasSubstr("vports[2].vnet"), HasSubstr("'green'"))));
+}
+
+TEST(ValidateConfigTest, VportInUnknownVnetAtIndexOneNamesIndexOne) {
+  v1::Config c = BaseConfig();
+  c.mutable_vports(1)->Clear();
+  *c.mutable_vports(1) = MakeVm("vm2", "nope");
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kNotFound, HasSubstr("vports[1].vnet")));
+}
+
+TEST(ValidateConfigTest, SecondUplinkIsFailedPrecondition) {
+  v1::Config c = BaseConfig();
+  v1::VPort up = MakeUplink("up1");
+  up.set_driver("af_packet:iface=eth1");
+  *c.add_vports() = up;
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kPrecondition, HasSubstr("vports[2].kind")));
+}
+
+TEST(ValidateConfigTest, DuplicateVportNameIsAlreadyExists) {
+  v1::Config c = BaseConfig();
+  v1::VPort p = MakeVm("vm1", "red");
+  p.set_driver("tap:iface=other");
+  *c.add_vports() = p;
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("vports[2].name")));
+}
+
+TEST(ValidateConfigTest, BadDriverSpecIsInvalid) {
+  v1::Config c = BaseConfig();
+  c.mutable_vports(0)->set_driver("tap:iface=a,");
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kInvalid, HasSubstr("vports[0].driver")));
+}
+
+TEST(ValidateConfigTest, FdbEntryDuplicatingVmMacNamesIndex) {
+  v1::Config c = BaseConfig();
+  *c.add_fdb() = MakeFdb("blue", "02:00:00:00:00:08", "vm1");
+  *c.add_fdb() = MakeFdb("blue", "02:00:00:00:00:01", "vm1");
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("fdb[1].mac")));
+}
+
+TEST(ValidateConfigTest, TwoFdbEntriesForSameMacConflict) {
+  v1::Config c = BaseConfig();
+  *c.add_fdb() = MakeFdb("blue", "02:00:00:00:00:08", "vm1");
+  *c.add_fdb() = MakeFdb("blue", "02:00:00:00:00:08", "vm1");
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("fdb[1].mac")));
+}
+
+}  // namespace
+}  // namespace vswitch::control

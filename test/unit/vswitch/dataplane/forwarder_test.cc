@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The forwarder on real mbufs, a hand-built Snapshot with a real rte_hash
+// FDB, and real ethdevs (net_ring: what a port sends comes back on its own
+// RX queue, so every test can see exactly which ports got what).
+#include "vswitch/dataplane/forwarder.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "test/testing/frame_builder.h"
+#include "test/testing/mbuf_util.h"
+#include "test/testing/ring_port.h"
+#include "vswitch/dataplane/snapshot.h"
+
+namespace vswitch::dataplane {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using vswitch::testing::kBroadcast;
+using vswitch::testing::Mac;
+using vswitch::testing::MbufBytes;
+using vswitch::testing::TestMac;
+using vswitch::testing::UdpFrame;
+
+// Ports of the test topology (indexes into ports_).
+enum PortIdx : int {
+  kA = 0,  // VNet 0 "blue", up.
+  kB,      // VNet 0, up.
+  kC,      // VNet 0, up.
+  kD,      // VNet 1 "red", up: the only port of its VNet.
+  kE,      // VNet 0, admin down.
+  kU,      // Uplink.
+  kNumPorts
+};
+
+constexpr uint32_t kBlueId = 100;
+constexpr uint32_t kRedId = 200;
+constexpr uint16_t kBlue = 0;  // VNet indexes in Snapshot::vnets.
+constexpr uint16_t kRed = 1;
+// A port id no test port has: absent from every snapshot.
+constexpr uint16_t kAbsentPort = RTE_MAX_ETHPORTS - 1;
+
+const Mac kMacA = TestMac(0xa);        // Static on A.
+const Mac kMacB = TestMac(0xb);        // Static on B.
+const Mac kMacD = TestMac(0xd);        // Static on D (red).
+const Mac kMacE = TestMac(0xe);        // Static on E (down).
+const Mac kMacLearned = TestMac(0xc);  // Learned on C.
+const Mac kMacUnknown = TestMac(0x99);
+const Mac kMacNew = TestMac(0x77);
+
+struct FdbAdd {
+  uint16_t vnet_index;
+  Mac mac;
+  uint16_t port;
+  bool is_static;
+};
+
+class ForwarderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pool_ = vswitch::testing::MakeTestPool("fwd", 4095).release();
+    if (pool_ == nullptr) {
+      return;
+    }
+    for (int i = 0; i < kNumPorts; ++i) {
+      auto port = vswitch::testing::StartRingPort(PortName(i), pool_);
+      if (!port.ok()) {
+        ADD_FAILURE() << port.status();
+        return;
+      }
+      ports_[i] = *port;
+    }
+    ready_ = true;
+  }
+
+  static void TearDownTestSuite() {
+    if (ready_) {
+      for (int i = 0; i < kNumPorts; ++i) {
+        vswitch::testing::StopRingPort(ports_[i], PortName(i));
+      }
+    }
+    rte_mempool_free(pool_);
+    pool_ = nullptr;
+    ready_ = false;
+  }
+
+  static std::string PortName(int i) { return "net_ring_fwd" + std::to_string(i); }
+
+  void SetUp() override {
+    ASSERT_TRUE(ready_) << "test ports did not start";
+    for (int i = 0; i < kNumPorts; ++i) {
+      vswitch::testing::FreeAll(vswitch::testing::DrainPort(ports_[i]));
+    }
+    leak_check_ = std::make_unique<vswitch::testing::MempoolLeakCheck>(pool_);
+    stats_ = std::make_unique<LcoreStats>();
+    const std::string ring_name = "fwd_learn_" + std::to_string(seq_++);
+    learn_ring_ = rte_ring_create_elem(ring_name.c_str(), sizeof(LearnEvent), 1024, SOCKET_ID_ANY,
+                                       RING_F_SP_ENQ | RING_F_SC_DEQ);
+    ASSERT_NE(learn_ring_, nullptr);
+    const std::string arp_name = "fwd_arp_" + std::to_string(seq_++);
+    arp_ring_ =
+        rte_ring_create(arp_name.c_str(), 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    ASSERT_NE(arp_ring_, nullptr);
+    forwarder_ = std::make_unique<Forwarder>(ForwarderContext{.worker = 0,
+                                                              .stats = stats_.get(),
+                                                              .learn_ring = learn_ring_,
+                                                              .arp_ring = arp_ring_,
+                                                              .clone_pool = pool_,
+                                                              .flow_cache_entries = 1024});
+    snap_ = MakeSnapshot(NextGeneration());
+    ASSERT_NE(snap_, nullptr);
+  }
+
+  void TearDown() override {
+    for (int i = 0; i < kNumPorts; ++i) {
+      vswitch::testing::FreeAll(vswitch::testing::DrainPort(ports_[i]));
+    }
+    forwarder_.reset();
+    snap_.reset();
+    rte_ring_free(learn_ring_);
+    if (arp_ring_ != nullptr) {
+      vswitch::testing::FreeAll(ArpFrames());
+      rte_ring_free(arp_ring_);
+    }
+    // Every mbuf taken by a test is back: no leak, no double free (flood
+    // references counted right).
+    EXPECT_EQ(leak_check_->Leaked(), 0);
+  }
+
+  static uint64_t NextGeneration() { return static_cast<uint64_t>(seq_++) + 1; }
+
+  // The test topology plus `extra` FDB entries.
+  std::unique_ptr<Snapshot> MakeSnapshot(uint64_t generation,
+                                         const std::vector<FdbAdd>& extra = {}) {
+    auto s = std::make_unique<Snapshot>();
+    s->generation = generation;
+    s->cache_tag = static_cast<uint32_t>(generation);  // Never 0: generations start at 1.
+    s->learn_refresh_cycles = uint64_t{1} << 24;
+    auto port = [&](int idx, uint16_t vnet, bool up, bool uplink) {
+      PortInfo& p = s->ports[ports_[idx]];
+      p.present = true;
+      p.admin_up = up;
+      p.is_uplink = uplink;
+      p.vnet_index = vnet;
+      p.vport_id = static_cast<uint32_t>(idx + 1);
+    };
+    port(kA, kBlue, true, false);
+    port(kB, kBlue, true, false);
+    port(kC, kBlue, true, false);
+    port(kD, kRed, true, false);
+    port(kE, kBlue, false, false);
+    port(kU, kNoVnet, true, true);
+    s->vnets.resize(2);
+    s->vnets[kBlue].id = kBlueId;
+    s->vnets[kBlue].vni = 1000;
+    s->vnets[kBlue].flood_ports = {ports_[kA], ports_[kB], ports_[kC]};
+    s->vnets[kRed].id = kRedId;
+    s->vnets[kRed].vni = 2000;
+    s->vnets[kRed].flood_ports = {ports_[kD]};
+
+    const std::string name = "fwd_fdb_" + std::to_string(generation);
+    rte_hash_parameters params{};
+    params.name = name.c_str();
+    params.entries = 1024;
+    params.key_len = sizeof(FdbKey);
+    params.hash_func = rte_hash_crc;
+    params.socket_id = SOCKET_ID_ANY;
+    s->fdb = rte_hash_create(&params);
+    if (s->fdb == nullptr) {
+      ADD_FAILURE() << "rte_hash_create(" << name << ") failed";
+      return nullptr;
+    }
+    std::vector<FdbAdd> entries = {
+        {kBlue, kMacA, ports_[kA], true},        {kBlue, kMacB, ports_[kB], true},
+        {kBlue, kMacE, ports_[kE], true},        {kRed, kMacD, ports_[kD], true},
+        {kBlue, kMacLearned, ports_[kC], false},
+    };
+    entries.insert(entries.end(), extra.begin(), extra.end());
+    for (const FdbAdd& e : entries) {
+      FdbKey key{.vnet_index = e.vnet_index, .mac = {}};
+      std::memcpy(key.mac, e.mac.data(), 6);
+      const int ret = rte_hash_add_key_data(
+          s->fdb, &key, reinterpret_cast<void*>(PackFdbValue(e.port, e.is_static)));
+      if (ret != 0) {
+        ADD_FAILURE() << "rte_hash_add_key_data: " << ret;
+        return nullptr;
+      }
+    }
+    return s;
+  }
+
+  // Sends `frames` as one burst received on DPDK port `in_port`, then flushes.
+  void SendOnPortId(uint16_t in_port, const std::vector<std::vector<uint8_t>>& frames,
+                    uint64_t now_tsc = 0) {
+    ASSERT_LE(frames.size(), kMaxBurst);
+    rte_mbuf* pkts[kMaxBurst];
+    for (size_t i = 0; i < frames.size(); ++i) {
+      pkts[i] = vswitch::testing::MbufFromBytes(pool_, frames[i]);
+      ASSERT_NE(pkts[i], nullptr);
+    }
+    forwarder_->HandleBurst(*snap_, in_port, pkts, static_cast<uint16_t>(frames.size()), now_tsc);
+    forwarder_->Flush();
+  }
+  void Send(int in, const std::vector<std::vector<uint8_t>>& frames, uint64_t now_tsc = 0) {
+    SendOnPortId(ports_[in], frames, now_tsc);
+  }
+
+  // The frames port `idx` sent, drained from its ring and freed.
+  std::vector<std::vector<uint8_t>> Sent(int idx) {
+    std::vector<std::vector<uint8_t>> out;
+    for (rte_mbuf* m : vswitch::testing::DrainPort(ports_[idx])) {
+      out.push_back(MbufBytes(m));
+      rte_pktmbuf_free(m);
+    }
+    return out;
+  }
+
+  // How many frames each port sent (drains them).
+  std::array<size_t, kNumPorts> SentCounts() {
+    std::array<size_t, kNumPorts> n{};
+    for (int i = 0; i < kNumPorts; ++i) {
+      n[i] = Sent(i).size();
+    }
+    return n;
+  }
+
+  uint64_t Drops(int idx, DropReason r) {
+    return stats_->ports[ports_[idx]].drops[static_cast<int>(r)].Load();
+  }
+  uint64_t TotalDrops(uint16_t port_id) {
+    uint64_t n = 0;
+    for (const Counter& c : stats_->ports[port_id].drops) {
+      n += c.Load();
+    }
+    return n;
+  }
+
+  std::vector<LearnEvent> LearnEvents() {
+    std::vector<LearnEvent> out(64);
+    const unsigned n = rte_ring_sc_dequeue_burst_elem(learn_ring_, out.data(), sizeof(LearnEvent),
+                                                      static_cast<unsigned>(out.size()), nullptr);
+    out.resize(n);
+    return out;
+  }
+
+  // The mbufs the forwarder handed to the main lcore's ARP ring.
+  std::vector<rte_mbuf*> ArpFrames() {
+    std::vector<rte_mbuf*> out;
+    void* m = nullptr;
+    while (rte_ring_sc_dequeue(arp_ring_, &m) == 0) {
+      out.push_back(static_cast<rte_mbuf*>(m));
+    }
+    return out;
+  }
+
+  static rte_mempool* pool_;
+  static std::array<uint16_t, kNumPorts> ports_;
+  static bool ready_;
+  static std::atomic<int> seq_;
+
+  std::unique_ptr<vswitch::testing::MempoolLeakCheck> leak_check_;
+  std::unique_ptr<LcoreStats> stats_;
+  rte_ring* learn_ring_ = nullptr;
+  rte_ring* arp_ring_ = nullptr;
+  std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<Snapshot> snap_;
+};
+
+rte_mempool* ForwarderTest::pool_ = nullptr;
+std::array<uint16_t, kNumPorts> ForwarderTest::ports_{};
+bool ForwarderTest::ready_ = false;
+std::atomic<int> ForwarderTest::seq_{0};
+
+// The harness itself: net_ring loops a port's TX back to its own RX.
+TEST_F(ForwarderTest, NetRingTxOfPortAppearsOnItsOwnRx) {
+  rte_mbuf* m = vswitch::testing::MbufFromBytes(pool_, UdpFrame(kMacB, kMacA));
+  ASSERT_NE(m, nullptr);
+  ASSERT_EQ(rte_eth_tx_burst(ports_[kB], 0, &m, 1), 1);
+  const auto counts = SentCounts();
+  EXPECT_EQ(counts[kB], 1u);
+  EXPECT_EQ(counts[kA] + counts[kC] + counts[kD] + counts[kE] + counts[kU], 0u);
+}
+
+TEST_F(ForwarderTest, KnownUnicastGoesOnlyToItsPort) {
+  Send(kA, {UdpFrame(kMacB, kMacA)});
+  const auto counts = SentCounts();
+  EXPECT_EQ(counts[kB], 1u);
+  EXPECT_EQ(counts[kA] + counts[kC] + counts[kD] + counts[kE] + counts[kU], 0u);
+}
+
+TEST_F(ForwarderTest, KnownUnicastArrivesUnchanged) {
+  const auto frame = UdpFrame(kMacB, kMacA, 1, 2, 100);
+  Send(kA, {frame});
+  EXPECT_THAT(Sent(kB), ElementsAre(frame));
+}
+
+TEST_F(ForwarderTest, KnownUnicastCountsRxAndTx) {
+  const auto frame = UdpFrame(kMacB, kMacA);
+  Send(kA, {frame, frame, frame});
+  EXPECT_EQ(stats_->ports[ports_[kA]].rx_packets.Load(), 3u);
+  EXPECT_EQ(stats_->ports[ports_[kA]].rx_bytes.Load(), 3 * frame.size());
+  EXPECT_EQ(stats_->ports[ports_[kB]].tx_packets.Load(), 3u);
+  EXPECT_EQ(stats_->ports[ports_[kB]].tx_bytes.Load(), 3 * frame.size());
+  EXPECT_EQ(stats_->rx_packets.Load(), 3u);
+}
+
+TEST_F(ForwarderTest, UnicastToLearnedMacGoesToItsPort) {
+  Send(kA, {UdpFrame(kMacLearned, kMacA)});
+  const auto counts = SentCounts();
+  EXPECT_EQ(counts[kC], 1u);
+  EXPECT_EQ(counts[kA] + counts[kB] + counts[kD] + counts[kE] + counts[kU], 0u);
+}
+
+TEST_F(ForwarderTest, UnknownUnicastFloodsToOtherUpPortsOfSameVnet) {
+  const auto frame = UdpFrame(kMacUnknown, kMacA);
+  Send(kA, {frame});
+  EXPECT_THAT(Sent(kB), ElementsAre(frame));
+  EXPECT_THAT(Sent(kC), ElementsAre(frame));
+  EXPECT_THAT(Sent(kA), IsEmpty());
+  EXPECT_THAT(Sent(kD), IsEmpty());
+  EXPECT_THAT(Sent(kE), IsEmpty());
+  EXPECT_THAT(Sent(kU), IsEmpty());
+}
+
+TEST_F(ForwarderTest, BroadcastFloodsToOtherUpPortsOfSameVnet) {
+  const auto frame = UdpFrame(kBroadcast, kMacB);
+  Send(kB, {frame});
+  EXPECT_THAT(Sent(kA), ElementsAre(frame));
+  EXPECT_THAT(Sent(kC), ElementsAre(frame));
+  EXPECT_THAT(Sent(kB), IsEmpty());
+  EXPECT_THAT(Sent(kD), IsEmpty());
+  EXPECT_THAT(Sent(kE), IsEmpty());
+  EXPECT_THAT(Sent(kU), IsEmpty());
+}
+
+TEST_F(ForwarderTest, MulticastDestinationFloodsLikeBroadcast) {
+  const Mac mcast = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+  Send(kA, {UdpFrame(mcast, kMacA)});
+  const auto counts = SentCounts();
+  EXPECT_EQ(counts[kB], 1u);
+  EXPECT_EQ(counts[kC], 1u);
+  EXPECT_EQ(counts[kA] + counts[kD] + counts[kE] + counts[kU], 0u);
+}
+
+TEST_F(ForwarderTest, FloodSharesOneMbufWithOneReferencePerPort) {
+  std::vector<std::vector<uint8_t>> burst;
+  for (uint16_t i = 0; i < kMaxBurst; ++i) {
+    burst.push_back(UdpFrame(kBroadcast, kMacA, i, i));
+  }
+  Send(kA, burst);
+  std::vector<rte_mbuf*> at_b = vswitch::testing::DrainPort(ports_[kB]);
+  std::vector<rte_mbuf*> at_c = vswitch::testing::DrainPort(ports_[kC]);
+  ASSERT_THAT(at_b, SizeIs(kMaxBurst));
+  ASSERT_THAT(at_c, SizeIs(kMaxBurst));
+  for (size_t i = 0; i < at_b.size(); ++i) {
+    EXPECT_EQ(at_b[i], at_c[i]) << "flood copies a packet instead of sharing it";
+    EXPECT_EQ(rte_mbuf_refcnt_read(at_b[i]), 2);
+  }
+  vswitch::testing::FreeAll(at_b);
+  vswitch::testing::FreeAll(at_c);
+}
+
+TEST_F(ForwarderTest, BroadcastFromOtherVnetNeverReachesBluePorts) {
+  Send(kD, {UdpFrame(kBroadcast, kMacD)});
+  const auto counts = SentCounts();
+  for (int i = 0; i < kNumPorts; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(counts[i], 0u);
+  }
+}
+
+TEST_F(ForwarderTest, FloodInVnetWithNoOtherPortDropsAsNoOutputPort) {
+  Send(kD, {UdpFrame(kBroadcast, kMacD)});
+  EXPECT_EQ(Drops(kD, DropReason::kNoOutputPort), 1u);
+}
+
+TEST_F(ForwarderTest, UnicastToMacOfOtherVnetFloodsOnlyInOwnVnet) {
+  // kMacD is known, but in red: for blue it is unknown unicast.
+  Send(kA, {UdpFrame(kMacD, kMacA)});
+  const auto counts = SentCounts();
+  EXPECT_EQ(counts[kD], 0u);
+  EXPECT_EQ(counts[kB], 1u);
+  EXPECT_EQ(counts[kC], 1u);
+}
+
+TEST_F(ForwarderTest, FdbEntryPointingIntoOtherVnetDrops) {
+  const Mac stray = TestMac(0x55);
+  snap_ = MakeSnapshot(NextGeneration(), {{kBlue, stray, ports_[kD], true}});
+  ASSERT_NE(snap_, nullptr);
+  Send(kA, {UdpFrame(stray, kMacA)});
+  const auto counts = SentCounts();
+  for (int i = 0; i < kNumPorts; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(counts[i], 0u);
+  }
+  EXPECT_EQ(Drops(kA, DropReason::kUnknownPort), 1u);
+}
+
+TEST_F(ForwarderTest, DestinationOnIngressPortDropsAsSamePort) {
+  Send(kA, {UdpFrame(kMacA, kMacB)});
+  const auto counts = SentCounts();
+  for (int i = 0; i < kNumPorts; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(counts[i], 0u);
+  }
+  EXPECT_EQ(Drops(kA, DropReason::kSamePort), 1u);
+}
+
+TEST_F(ForwarderTest, FrameFromAdminDownPortIsDropped) {
+  Send(kE, {UdpFrame(kMacB, kMacE), UdpFrame(kBroadcast, kMacE)});
+  const auto counts = SentCounts();
+  for (int i = 0; i < kNumPorts; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(counts[i], 0u);
+  }
+  EXPECT_EQ(Drops(kE, DropReason::kPortAdminDown), 2u);
+}
+
+TEST_F(ForwarderTest, UnicastToAdminDownPortIsDropped) {
+  Send(kA, {UdpFrame(kMacE, kMacA)});
+  EXPECT_EQ(SentCounts()[kE], 0u);
+  EXPECT_EQ(Drops(kA, DropReason::kPortAdminDown), 1u);
+}
+
+TEST_F(ForwarderTest, NonArpFrameFromUplinkIsNotSwitched) {
+  Send(kU, {UdpFrame(kBroadcast, kMacUnknown)});
+  const auto counts = SentCounts();
+  for (int i = 0; i < kNumPorts; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(counts[i], 0u);
+  }
+  EXPECT_EQ(Drops(kU, DropReason::kUplinkRx), 1u);
+  EXPECT_THAT(ArpFrames(), IsEmpty());
+}
+
+TEST_F(ForwarderTest, ArpFromUplinkGoesToArpRingNotToVms) {
+  const auto arp = vswitch::testing::FrameBuilder()
+                       .Eth(kBroadcast, kMacUnknown)
+                       .EtherType(0x0806)
+                       .Fill(28, 0x01)
+                       .Build();
+  Send(kU, {arp});
+  std::vector<rte_mbuf*> got = ArpFrames();
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(MbufBytes(got[0]), arp);
+  vswitch::testing::FreeAll(got);
+  const auto counts = SentCounts();
+  for (int i = 0; i < kNumPorts; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(counts[i], 0u);
+  }
+  EXPECT_EQ(Drops(kU, DropReason::kUplinkRx), 0u);
+}
+
+TEST_F(ForwarderTest, FrameFromPortAbsentFromSnapshotIsDropped) {
+  SendOnPortId(kAbsentPort, {UdpFrame(kMacB, kMacA)});
+  EXPECT_EQ(SentCounts()[kB], 0u);
+  EXPECT_EQ(stats_->ports[kAbsentPort].drops[static_cast<int>(DropReason::kUnknownPort)].Load(),
+            1u);
+}
+
+TEST_F(ForwarderTest, RuntIsDroppedAndCounted) {
+  Send(kA, {std::vector<uint8_t>(13, 0xff)});
+  const auto counts = SentCounts();
+  for (int i = 0; i < kNumPorts; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(counts[i], 0u);
+  }
+  EXPECT_EQ(Drops(kA, DropReason::kRunt), 1u);
+  EXPECT_EQ(TotalDrops(ports_[kA]), 1u);
+}
+
+TEST_F(ForwarderTest, RuntDoesNotStopTheRestOfTheBurst) {
+  const auto good = UdpFrame(kMacB, kMacA);
+  Send(kA, {good, std::vector<uint8_t>(5, 0), good});
+  EXPECT_THAT(Sent(kB), ElementsAre(good, good));
+  EXPECT_EQ(Drops(kA, DropReason::kRunt), 1u);
+}
+
+TEST_F(ForwarderTest, MulticastSourceMacIsDropped) {
+  const Mac mcast_src = {0x01, 0x00, 0x00, 0x00, 0x00, 0x01};
+  Send(kA, {UdpFrame(kMacB, mcast_src)});
+  EXPECT_EQ(SentCounts()[kB], 0u);
+  EXPECT_EQ(Drops(kA, DropReason::kBadSrcMac), 1u);
+  EXPECT_THAT(LearnEvents(), IsEmpty());
+}
+
+TEST_F(ForwarderTest, ZeroSourceMacIsDropped) {
+  Send(kA, {UdpFrame(kMacB, Mac{})});
+  EXPECT_EQ(SentCounts()[kB], 0u);
+  EXPECT_EQ(Drops(kA, DropReason::kBadSrcMac), 1u);
+}
+
+TEST_F(ForwarderTest, NewSourceMacEmitsLearnEvent) {
+  Send(kA, {UdpFrame(kMacB, kMacNew)});
+  const auto events = LearnEvents();
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].vnet_id, kBlueId);
+  EXPECT_EQ(events[0].port, ports_[kA]);
+  EXPECT_THAT(events[0].mac, ElementsAreArray(kMacNew));
+  EXPECT_EQ(stats_->learn_events.Load(), 1u);
+}
+
+TEST_F(ForwarderTest, BurstFromNewSourceEmitsOneLearnEvent) {
+  const auto frame = UdpFrame(kMacB, kMacNew);
+  Send(kA, {frame, frame, frame, frame});
+  EXPECT_THAT(LearnEvents(), SizeIs(1));
+}
+
+TEST_F(ForwarderTest, StaticSourceMacEmitsNoLearnEvent) {
+  Send(kA, {UdpFrame(kMacB, kMacA)});
+  EXPECT_THAT(LearnEvents(), IsEmpty());
+}
+
+TEST_F(ForwarderTest, LearnedMacSeenOnOtherPortEmitsLearnEvent) {
+  Send(kA, {UdpFrame(kMacB, kMacLearned)});
+  const auto events = LearnEvents();
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].port, ports_[kA]);
+  EXPECT_THAT(events[0].mac, ElementsAreArray(kMacLearned));
+}
+
+TEST_F(ForwarderTest, LearnedMacOnItsOwnPortIsRefreshedOnlyAfterRefreshInterval) {
+  const auto frame = UdpFrame(kMacB, kMacLearned);
+  const uint64_t t0 = uint64_t{5} << 24;
+  Send(kC, {frame}, t0);
+  EXPECT_THAT(LearnEvents(), IsEmpty()) << "first sighting on its own port";
+  Send(kC, {frame}, t0 + snap_->learn_refresh_cycles / 2);
+  EXPECT_THAT(LearnEvents(), IsEmpty()) << "within the refresh interval";
+  // Learn times have a granularity of 2^kLearnTimeShift cycles: go well past.
+  Send(kC, {frame}, t0 + 2 * snap_->learn_refresh_cycles);
+  const auto events = LearnEvents();
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].port, ports_[kC]);
+}
+
+TEST_F(ForwarderTest, NoLearnEventsWhenMacLearningIsOff) {
+  snap_->mac_learning = false;
+  Send(kA, {UdpFrame(kMacB, kMacNew), UdpFrame(kMacB, kMacLearned)});
+  EXPECT_THAT(LearnEvents(), IsEmpty());
+  EXPECT_EQ(SentCounts()[kB], 2u);
+}
+
+TEST_F(ForwarderTest, NewGenerationSeesChangedFdbDespiteCachedFlow) {
+  const Mac moving = TestMac(0x66);
+  snap_ = MakeSnapshot(NextGeneration(), {{kBlue, moving, ports_[kB], true}});
+  ASSERT_NE(snap_, nullptr);
+  Send(kA, {UdpFrame(moving, kMacA)});
+  EXPECT_EQ(SentCounts()[kB], 1u);
+  snap_ = MakeSnapshot(NextGeneration(), {{kBlue, moving, ports_[kC], true}});
+  ASSERT_NE(snap_, nullptr);
+  Send(kA, {UdpFrame(moving, kMacA)});
+  const auto counts = SentCounts();
+  EXPECT_EQ(counts[kC], 1u);
+  EXPECT_EQ(counts[kB], 0u);
+}
+
+TEST_F(ForwarderTest, CachedFlowKeepsForwardingToSamePort) {
+  const auto frame = UdpFrame(kMacB, kMacA);
+  for (int i = 0; i < 3; ++i) {
+    Send(kA, {frame});
+  }
+  const auto counts = SentCounts();
+  EXPECT_EQ(counts[kB], 3u);
+  EXPECT_EQ(counts[kC], 0u);
+}
+
+TEST_F(ForwarderTest, TxQueueFullFreesAndCountsUnsentFrames) {
+  // net_ring holds about 1k frames; 40 bursts of 32 without draining
+  // overflow it.
+  std::vector<std::vector<uint8_t>> burst(kMaxBurst, UdpFrame(kMacB, kMacA));
+  constexpr uint64_t kBursts = 40;
+  for (uint64_t i = 0; i < kBursts; ++i) {
+    Send(kA, burst);
+  }
+  const uint64_t sent = stats_->ports[ports_[kB]].tx_packets.Load();
+  const uint64_t full = Drops(kB, DropReason::kTxFull);
+  EXPECT_GT(full, 0u);
+  EXPECT_EQ(sent + full, kBursts * kMaxBurst);
+  EXPECT_EQ(Sent(kB).size(), sent);
+}
+
+TEST_F(ForwarderTest, MixedBurstReturnsEveryMbuf) {
+  vswitch::testing::MempoolLeakCheck check(pool_);
+  Send(kA, {UdpFrame(kMacB, kMacA), UdpFrame(kBroadcast, kMacA), UdpFrame(kMacUnknown, kMacA),
+            UdpFrame(kMacA, kMacB), std::vector<uint8_t>(3, 0), UdpFrame(kMacE, kMacA),
+            UdpFrame(kMacB, Mac{}), UdpFrame(kMacLearned, kMacNew)});
+  SentCounts();  // Drains and frees.
+  EXPECT_EQ(check.Leaked(), 0);
+}
+
+}  // namespace
+}  // namespace vswitch::dataplane

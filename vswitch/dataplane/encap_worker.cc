@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vswitch/dataplane/encap_worker.h"
+
+#include <cstring>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+#include <rte_vxlan.h>
+
+#include "lib/hash/flow_hash.h"
+#include "vswitch/dataplane/mirror_meta.h"
+#include "vswitch/dataplane/parser.h"
+#include "vswitch/dataplane/tx_batch.h"
+
+namespace vswitch::dataplane {
+
+void TrimChain(rte_mbuf* m, uint32_t len) {
+  if (len >= m->pkt_len) {
+    return;
+  }
+  m->pkt_len = len;
+  uint32_t left = len;
+  rte_mbuf* seg = m;
+  uint16_t segs = 0;
+  while (seg != nullptr) {
+    ++segs;
+    if (seg->data_len >= left || seg->next == nullptr) {
+      seg->data_len = static_cast<uint16_t>(left);
+      rte_mbuf* rest = seg->next;
+      seg->next = nullptr;
+      if (rest != nullptr) {
+        rte_pktmbuf_free(rest);
+      }
+      break;
+    }
+    left -= seg->data_len;
+    seg = seg->next;
+  }
+  m->nb_segs = segs;
+}
+
+void WriteVxlanHeader(uint8_t* out, const UplinkInfo& up, const DestInfo& dest,
+                      const CollectorInfo& collector, uint16_t src_port, uint32_t inner_len) {
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(out);
+  std::memcpy(eth->dst_addr.addr_bytes, collector.next_hop_mac, 6);
+  std::memcpy(eth->src_addr.addr_bytes, up.mac, 6);
+  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(out + sizeof(rte_ether_hdr));
+  ip->version_ihl = RTE_IPV4_VHL_DEF;
+  ip->type_of_service = 0;
+  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(kVxlanIpOverhead + inner_len));
+  ip->packet_id = 0;
+  ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+  ip->time_to_live = 64;
+  ip->next_proto_id = IPPROTO_UDP;
+  ip->hdr_checksum = 0;
+  ip->src_addr = up.ip_be;
+  ip->dst_addr = collector.ip_be;
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
+
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(out + sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr));
+  udp->src_port = rte_cpu_to_be_16(src_port);
+  udp->dst_port = rte_cpu_to_be_16(dest.udp_port);
+  udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(16 + inner_len));
+  udp->dgram_cksum = 0;  // Optional for IPv4 (RFC 7348).
+
+  auto* vx = reinterpret_cast<rte_vxlan_hdr*>(out + kVxlanOverhead - sizeof(rte_vxlan_hdr));
+  vx->vx_flags = RTE_BE32(0x08000000);  // I flag: the VNI is valid.
+  vx->vx_vni = rte_cpu_to_be_32(dest.vni << 8);
+}
+
+uint32_t InnerFlowHash(const rte_mbuf* m) {
+  PacketKey k;
+  ParseKey(m, 0, &k);
+  if (k.flags & kKeyIpv4) {
+    return hash::SymmetricFlowHash(k.src_ip, k.dst_ip, k.src_port, k.dst_port, k.proto);
+  }
+  uint64_t a = 0;
+  uint64_t b = 0;
+  std::memcpy(&a, k.src_mac, 6);
+  std::memcpy(&b, k.dst_mac, 6);
+  const uint64_t lo = a < b ? a : b;
+  const uint64_t hi = a < b ? b : a;
+  return rte_hash_crc_8byte(hi, rte_hash_crc_8byte(lo, k.ether_type));
+}
+
+EncapWorker::EncapWorker(uint16_t n_fwd_workers, rte_mempool* header_pool, LcoreStats* stats)
+    : n_fwd_workers_(n_fwd_workers), header_pool_(header_pool), stats_(stats) {
+  for (auto& s : slot_to_session_) {
+    s = -1;
+  }
+}
+
+void EncapWorker::UpdateMeter(uint16_t slot, uint64_t rate_pps) {
+  if (meter_rate_[slot] == rate_pps) {
+    return;
+  }
+  meter_rate_[slot] = rate_pps;
+  if (rate_pps == 0) {
+    return;
+  }
+  // The meter counts "bytes"; each copy is fed as length 1, so the rates
+  // are packets. Burst: a tenth of a second, at least one RX burst.
+  rte_meter_srtcm_params params{};
+  params.cir = rate_pps;
+  params.cbs = rate_pps / 10 > kMaxBurst ? rate_pps / 10 : kMaxBurst;
+  params.ebs = 0;
+  rte_meter_srtcm_profile_config(&profiles_[slot], &params);
+  rte_meter_srtcm_config(&meters_[slot], &profiles_[slot]);
+}
+
+// Hot path.
+bool EncapWorker::Admit(const Snapshot& snap, uint16_t slot, uint64_t now_tsc) {
+  const int8_t s = slot_to_session_[slot];
+  if (s < 0 || snap.sessions[s].rate_pps == 0) {
+    return true;
+  }
+  return rte_meter_srtcm_color_blind_check(&meters_[slot], &profiles_[slot], now_tsc, 1) ==
+         RTE_COLOR_GREEN;
+}
+
+// Hot path.
+uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budget) {
+  if (snap.generation != slot_map_generation_) {
+    for (auto& s : slot_to_session_) {
+      s = -1;
+    }
+    for (size_t i = 0; i < snap.sessions.size(); ++i) {
+      slot_to_session_[snap.sessions[i].slot] = static_cast<int8_t>(i);
+      UpdateMeter(snap.sessions[i].slot, snap.sessions[i].rate_pps);
+    }
+    slot_map_generation_ = snap.generation;
+  }
+  if (budget > kMaxBurst) {
+    budget = kMaxBurst;
+  }
+  const UplinkInfo& up = snap.uplink;
+  uint32_t handled = 0;
+  rte_mbuf* copies[kMaxBurst];
+  rte_mbuf* out[kMaxBurst];
+  uint16_t out_slot[kMaxBurst];
+  uint32_t out_len[kMaxBurst];
+
+  for (const DestInfo& d : snap.dests) {
+    MirrorSlotCounters& dc = stats_->dests[d.slot];
+    for (uint16_t w = 0; w < n_fwd_workers_; ++w) {
+      if (d.rings[w] == nullptr) {
+        continue;
+      }
+      const unsigned n = rte_ring_sc_dequeue_burst(d.rings[w], reinterpret_cast<void**>(copies),
+                                                   budget, nullptr);
+      if (n == 0) {
+        continue;
+      }
+      handled += n;
+      uint16_t n_out = 0;
+      for (unsigned i = 0; i < n; ++i) {
+        rte_mbuf* m = copies[i];
+        const MirrorMeta* meta = MirrorMetaOf(m);
+        const uint16_t slot = meta->session_slot;
+        MirrorSlotCounters& sc = stats_->sessions[slot];
+        if (!Admit(snap, slot, now_tsc)) {
+          sc.rate_limited.Add(1);
+          dc.rate_limited.Add(1);
+          rte_pktmbuf_free(m);
+          continue;
+        }
+        const uint32_t hash = InnerFlowHash(m);
+        const CollectorInfo& coll = d.collectors[hash % d.n_collectors];
+        if (!up.present || !coll.resolved) {
+          sc.no_next_hop.Add(1);
+          dc.no_next_hop.Add(1);
+          rte_pktmbuf_free(m);
+          continue;
+        }
+        const uint32_t inner = InnerLenFor(m->pkt_len, meta->truncate, up.mtu);
+        if (inner < m->pkt_len) {
+          TrimChain(m, inner);
+          sc.truncated.Add(1);
+          dc.truncated.Add(1);
+        }
+        rte_mbuf* hdr = rte_pktmbuf_alloc(header_pool_);
+        if (hdr == nullptr) {
+          sc.clone_failed.Add(1);
+          dc.clone_failed.Add(1);
+          rte_pktmbuf_free(m);
+          continue;
+        }
+        WriteVxlanHeader(rte_pktmbuf_mtod(hdr, uint8_t*), up, d, coll, EncapSrcPort(hash), inner);
+        hdr->data_len = kVxlanOverhead;
+        hdr->pkt_len = kVxlanOverhead + inner;
+        hdr->next = m;
+        hdr->nb_segs = static_cast<uint16_t>(1 + m->nb_segs);
+        out[n_out] = hdr;
+        out_slot[n_out] = slot;
+        out_len[n_out] = hdr->pkt_len;
+        ++n_out;
+      }
+      if (n_out == 0) {
+        continue;
+      }
+      const uint16_t sent = rte_eth_tx_burst(up.port, up.encap_queue, out, n_out);
+      uint64_t bytes = 0;
+      for (uint16_t i = 0; i < n_out; ++i) {
+        MirrorSlotCounters& sc = stats_->sessions[out_slot[i]];
+        if (i < sent) {
+          sc.sent_packets.Add(1);
+          sc.sent_bytes.Add(out_len[i]);
+          bytes += out_len[i];
+        } else {
+          sc.tx_dropped.Add(1);
+          dc.tx_dropped.Add(1);
+          rte_pktmbuf_free(out[i]);
+        }
+      }
+      dc.sent_packets.Add(sent);
+      dc.sent_bytes.Add(bytes);
+      stats_->ports[up.port].tx_packets.Add(sent);
+      stats_->ports[up.port].tx_bytes.Add(bytes);
+    }
+  }
+  return handled;
+}
+
+}  // namespace vswitch::dataplane

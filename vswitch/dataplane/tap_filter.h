@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// TAP filter classification with rte_acl. Each rte_acl context holds the
+// rules of up to 16 sessions, one category per session, so one classify
+// call decides every session of the context for a packet and direction.
+// The control side compiles the contexts (control/tap_filter_compiler);
+// this header holds the input layout both sides share, and the hot-path
+// matcher.
+#pragma once
+
+#include <cstdint>
+
+#include <rte_acl.h>
+
+#include "vswitch/dataplane/packet_key.h"
+#include "vswitch/dataplane/snapshot.h"
+
+namespace vswitch::dataplane {
+
+// rte_acl input: the first field is one byte, fields grouped in 4-byte
+// input words; values in network byte order.
+struct AclInput {
+  uint8_t proto;
+  uint8_t dir;  // kAclDirFromVm / kAclDirToVm.
+  uint16_t pad;
+  uint32_t src_ip;
+  uint32_t dst_ip;
+  uint16_t src_port;
+  uint16_t dst_port;
+};
+static_assert(sizeof(AclInput) == 16);
+
+inline constexpr uint8_t kAclDirFromVm = 1;
+inline constexpr uint8_t kAclDirToVm = 2;
+
+enum AclField : uint8_t {
+  kAclFieldProto,
+  kAclFieldDir,
+  kAclFieldSrc,
+  kAclFieldDst,
+  kAclFieldSport,
+  kAclFieldDport,
+  kNumAclFields
+};
+
+RTE_ACL_RULE_DEF(AclRule, kNumAclFields);
+
+// Rule userdata: what the best matching rule of a category says. 0 = none.
+inline constexpr uint32_t kAclAccept = 1;
+inline constexpr uint32_t kAclReject = 2;
+
+// Field layout for rte_acl_build.
+void GetAclFieldDefs(rte_acl_field_def defs[kNumAclFields]);
+
+inline void FillAclInput(const PacketKey& k, uint8_t dir, AclInput* in) {
+  in->proto = k.proto;
+  in->dir = dir;
+  in->pad = 0;
+  in->src_ip = k.src_ip;
+  in->dst_ip = k.dst_ip;
+  in->src_port = k.src_port;
+  in->dst_port = k.dst_port;
+}
+
+// Hot path (flow-cache misses only). For each key, the sessions among
+// `tx_candidates` that take a TX copy and the sessions among snap.rx_sessions
+// whose filters accept it as an RX copy. Sessions without rules accept all.
+void MatchTapSessions(const Snapshot& snap, const PacketKey* const* keys, uint16_t n,
+                      uint32_t tx_candidates, uint32_t* tx_out, uint32_t* rx_out);
+
+}  // namespace vswitch::dataplane
