@@ -83,6 +83,19 @@ std::vector<uint32_t> FwdLcores() {
   if (FLAGS_encap_lcore == static_cast<int32_t>(FLAGS_main_lcore)) {
     Exit2(absl::StrFormat("--encap_lcore=%d is the main lcore", FLAGS_encap_lcore));
   }
+  // EAL would print its whole usage for a missing CPU; say it in one line.
+  const long cpus = sysconf(_SC_NPROCESSORS_CONF);
+  auto check_cpu = [&](const char* flag, long id) {
+    if (id >= cpus) {
+      Exit2(absl::StrFormat("--%s: lcore %d does not exist (this host has CPUs 0..%d)", flag, id,
+                            cpus - 1));
+    }
+  };
+  check_cpu("main_lcore", FLAGS_main_lcore);
+  for (uint32_t id : out) {
+    check_cpu("fwd_lcores", id);
+  }
+  check_cpu("encap_lcore", FLAGS_encap_lcore);
   return out;
 }
 
@@ -221,7 +234,8 @@ int Run(int argc, char** argv) {
     stats_view.push_back(lcore_stats.back().get());
     worker_refs.push_back({static_cast<uint32_t>(FLAGS_encap_lcore), "encap"});
   }
-  control::StatsCollector stats(stats_view, worker_refs);
+  control::StatsCollector stats(stats_view, worker_refs,
+                                {pool->get(), clone_pool->get(), header_pool->get()});
   control::PortManager ports(pool->get());
   control::ConfigStore store(
       control::ConfigStoreOptions{.n_workers = n_workers,
@@ -273,11 +287,13 @@ int Run(int argc, char** argv) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + FLAGS_socket, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
+  // The socket is born 0660: no window in which others may connect.
+  const mode_t old_umask = umask(0117);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  umask(old_umask);
   if (server == nullptr) {
     LOG(FATAL) << "cannot listen on " << FLAGS_socket;
   }
-  chmod(FLAGS_socket.c_str(), 0660);
   LOG(INFO) << "serving vswitch.v1.VSwitch on unix:" << FLAGS_socket;
 
   struct sigaction sa {};

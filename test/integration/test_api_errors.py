@@ -89,6 +89,8 @@ def test_static_fdb_roundtrip(configured):
     (["--idle_sleep_us=abc"], "--idle_sleep_us"),
     (["--hugepages=maybe"], "--hugepages"),
     (["--fwd_lcores=0"], "main lcore"),
+    (["--fwd_lcores=97"], "does not exist"),
+    (["--encap_lcore=1"], "forwarding lcore"),
     (["stray"], "stray"),
 ])
 def test_bad_flags_exit_2_with_one_line(tmp_path, flags, needle):

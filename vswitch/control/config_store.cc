@@ -437,6 +437,7 @@ absl::StatusOr<v1::FdbEntry> ConfigStore::AddFdbEntry(const v1::FdbEntry& req) {
   learned_.Remove(vnet_id, mac->ToU64());
   VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
   e.set_type(v1::FDB_ENTRY_TYPE_STATIC);
+  LOG(INFO) << "fdb " << e.vnet() << " " << e.mac() << " -> " << e.vport() << " added";
   return e;
 }
 
@@ -476,7 +477,9 @@ absl::Status ConfigStore::RemoveFdbEntry(const std::string& vnet, const std::str
     return absl::NotFoundError(
         absl::StrFormat("mac: no FDB entry for '%s' in VNet '%s'", mac_text, vnet));
   }
-  return Commit(std::move(candidate));
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  LOG(INFO) << "fdb " << vnet << " " << mac_text << " removed";
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ListFdbResponse> ConfigStore::ListFdb(const std::string& vnet) const {

@@ -8,8 +8,12 @@ namespace vswitch::control {
 using dataplane::kNumDropReasons;
 
 StatsCollector::StatsCollector(std::vector<const dataplane::LcoreStats*> lcores,
-                               std::vector<WorkerRef> workers)
-    : lcores_(std::move(lcores)), workers_(std::move(workers)), lcore_base_(lcores_.size()) {}
+                               std::vector<WorkerRef> workers,
+                               std::vector<const rte_mempool*> pools)
+    : lcores_(std::move(lcores)),
+      workers_(std::move(workers)),
+      pools_(std::move(pools)),
+      lcore_base_(lcores_.size()) {}
 
 StatsCollector::PortSums StatsCollector::SumPort(uint16_t port) const {
   PortSums s;
@@ -118,6 +122,12 @@ v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports,
     ds->set_name(ref.name);
     ds->set_id(ref.id);
     FillMirror(SumMirror(1, ref.slot), dest_base_[ref.slot], ds->mutable_counters());
+  }
+  for (const rte_mempool* mp : pools_) {
+    v1::MempoolStats* ms = out.add_mempools();
+    ms->set_name(mp->name);
+    ms->set_size(mp->size);
+    ms->set_in_use(rte_mempool_in_use_count(mp));
   }
   out.set_tsc_hz(rte_get_tsc_hz());
   return out;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <rte_mempool.h>
+
 #include "vswitch/api/vswitch.pb.h"
 #include "vswitch/dataplane/lcore_stats.h"
 #include "vswitch/dataplane/snapshot.h"
@@ -37,8 +39,9 @@ struct WorkerRef {
 
 class StatsCollector {
  public:
-  // `lcores[w]` is worker w's counters; they outlive this object.
-  StatsCollector(std::vector<const dataplane::LcoreStats*> lcores, std::vector<WorkerRef> workers);
+  // `lcores[w]` is worker w's counters; they and `pools` outlive this object.
+  StatsCollector(std::vector<const dataplane::LcoreStats*> lcores, std::vector<WorkerRef> workers,
+                 std::vector<const rte_mempool*> pools = {});
 
   v1::Stats Collect(const std::vector<PortRef>& ports, const std::vector<SlotRef>& sessions,
                     const std::vector<SlotRef>& destinations) const;
@@ -67,6 +70,7 @@ class StatsCollector {
 
   std::vector<const dataplane::LcoreStats*> lcores_;
   std::vector<WorkerRef> workers_;
+  std::vector<const rte_mempool*> pools_;
   std::array<PortSums, dataplane::kMaxPorts> port_base_{};
   std::vector<LcoreSums> lcore_base_;
   std::array<MirrorSums, dataplane::kMirrorSlots> session_base_{};
