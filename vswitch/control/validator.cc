@@ -154,10 +154,15 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
   if (!st.ok()) {
     return WithField(prefix + "driver", st);
   }
+  // Two vports on one kernel interface would steal each other's frames.
+  const auto spec = drivers::ParseDriverSpec(vport.driver());
+  const std::string* iface = spec->Find("iface");
   for (const auto& other : config.vports()) {
-    if (other.driver() == vport.driver() && vport.driver().find('=') != std::string::npos) {
+    const auto other_spec = drivers::ParseDriverSpec(other.driver());
+    const std::string* other_iface = other_spec.ok() ? other_spec->Find("iface") : nullptr;
+    if (iface != nullptr && other_iface != nullptr && *iface == *other_iface) {
       return absl::AlreadyExistsError(absl::StrFormat(
-          "%sdriver: '%s' is already used by vport '%s'", prefix, vport.driver(), other.name()));
+          "%sdriver: interface '%s' is already used by vport '%s'", prefix, *iface, other.name()));
     }
   }
   if (vport.queues() > 16) {
