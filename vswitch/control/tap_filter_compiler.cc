@@ -26,8 +26,10 @@ void SetCidr(const std::string& text, rte_acl_field* f) {
   f->mask_range.u32 = p->len;
 }
 
+bool AnyPorts(const v1::PortRange& r) { return r.first() == 0 && r.last() == 0; }
+
 void SetPorts(const v1::PortRange& r, rte_acl_field* f) {
-  const bool any = r.first() == 0 && r.last() == 0;
+  const bool any = AnyPorts(r);
   f->value.u16 = any ? 0 : static_cast<uint16_t>(r.first());
   f->mask_range.u16 = any ? 0xffff : static_cast<uint16_t>(r.last());
 }
@@ -41,20 +43,24 @@ AclRule ToAclRule(const v1::TapRule& rule, int category) {
       rule.action() == v1::TAP_ACTION_REJECT ? dataplane::kAclReject : dataplane::kAclAccept;
   r.field[dataplane::kAclFieldProto].value.u8 = static_cast<uint8_t>(rule.protocol());
   r.field[dataplane::kAclFieldProto].mask_range.u8 = rule.protocol() == 0 ? 0 : 0xff;
-  switch (rule.direction()) {
-    case v1::TAP_DIRECTION_TX:
-      r.field[dataplane::kAclFieldDir].value.u8 = dataplane::kAclDirFromVm;
-      r.field[dataplane::kAclFieldDir].mask_range.u8 = 0xff;
-      break;
-    case v1::TAP_DIRECTION_RX:
-      r.field[dataplane::kAclFieldDir].value.u8 = dataplane::kAclDirToVm;
-      r.field[dataplane::kAclFieldDir].mask_range.u8 = 0xff;
-      break;
-    default:
-      r.field[dataplane::kAclFieldDir].value.u8 = 0;
-      r.field[dataplane::kAclFieldDir].mask_range.u8 = 0;
-      break;
+  uint32_t meta = 0;
+  uint32_t meta_mask = 0;
+  if (rule.direction() == v1::TAP_DIRECTION_TX) {
+    meta = dataplane::kAclDirFromVm;
+    meta_mask = 0xff;
+  } else if (rule.direction() == v1::TAP_DIRECTION_RX) {
+    meta = dataplane::kAclDirToVm;
+    meta_mask = 0xff;
   }
+  const bool ip_condition = rule.protocol() != 0 || !rule.src_cidr().empty() ||
+                            !rule.dst_cidr().empty() || !AnyPorts(rule.src_ports()) ||
+                            !AnyPorts(rule.dst_ports());
+  if (ip_condition) {  // Only IPv4 frames can meet it.
+    meta |= dataplane::kAclIpv4;
+    meta_mask |= dataplane::kAclIpv4;
+  }
+  r.field[dataplane::kAclFieldMeta].value.u32 = meta;
+  r.field[dataplane::kAclFieldMeta].mask_range.u32 = meta_mask;
   SetCidr(rule.src_cidr(), &r.field[dataplane::kAclFieldSrc]);
   SetCidr(rule.dst_cidr(), &r.field[dataplane::kAclFieldDst]);
   SetPorts(rule.src_ports(), &r.field[dataplane::kAclFieldSport]);

@@ -11,20 +11,20 @@ void GetAclFieldDefs(rte_acl_field_def defs[kNumAclFields]) {
   defs[kAclFieldProto] = {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 1,
                           .field_index = kAclFieldProto, .input_index = 0,
                           .offset = offsetof(AclInput, proto)};
-  defs[kAclFieldDir] = {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 1,
-                        .field_index = kAclFieldDir, .input_index = 0,
-                        .offset = offsetof(AclInput, dir)};
+  defs[kAclFieldMeta] = {.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4,
+                         .field_index = kAclFieldMeta, .input_index = 1,
+                         .offset = offsetof(AclInput, meta)};
   defs[kAclFieldSrc] = {.type = RTE_ACL_FIELD_TYPE_MASK, .size = 4,
-                        .field_index = kAclFieldSrc, .input_index = 1,
+                        .field_index = kAclFieldSrc, .input_index = 2,
                         .offset = offsetof(AclInput, src_ip)};
   defs[kAclFieldDst] = {.type = RTE_ACL_FIELD_TYPE_MASK, .size = 4,
-                        .field_index = kAclFieldDst, .input_index = 2,
+                        .field_index = kAclFieldDst, .input_index = 3,
                         .offset = offsetof(AclInput, dst_ip)};
   defs[kAclFieldSport] = {.type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2,
-                          .field_index = kAclFieldSport, .input_index = 3,
+                          .field_index = kAclFieldSport, .input_index = 4,
                           .offset = offsetof(AclInput, src_port)};
   defs[kAclFieldDport] = {.type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2,
-                          .field_index = kAclFieldDport, .input_index = 3,
+                          .field_index = kAclFieldDport, .input_index = 4,
                           .offset = offsetof(AclInput, dst_port)};
 }
 

@@ -11,31 +11,37 @@
 #include <cstdint>
 
 #include <rte_acl.h>
+#include <rte_byteorder.h>
 
 #include "vswitch/dataplane/packet_key.h"
 #include "vswitch/dataplane/snapshot.h"
 
 namespace vswitch::dataplane {
 
-// rte_acl input: the first field is one byte, fields grouped in 4-byte
-// input words; values in network byte order.
+// rte_acl input. rte_acl reads the first field's single byte, then whole
+// 4-byte words: so the first word holds only `proto`, and every other field
+// sits in a word of its own (ports share one). Values in network byte order.
 struct AclInput {
   uint8_t proto;
-  uint8_t dir;  // kAclDirFromVm / kAclDirToVm.
-  uint16_t pad;
+  uint8_t pad[3];
+  uint32_t meta;  // kAclDir* | kAclIpv4, big-endian.
   uint32_t src_ip;
   uint32_t dst_ip;
   uint16_t src_port;
   uint16_t dst_port;
 };
-static_assert(sizeof(AclInput) == 16);
+static_assert(sizeof(AclInput) == 20);
 
+// `meta` bits: the copy's direction, and whether the frame is IPv4 (rules
+// with a protocol, CIDR or port condition require it, so a non-IP frame's
+// zero fields never match "0.0.0.0/32").
+inline constexpr uint32_t kAclIpv4 = 0x100;
 inline constexpr uint8_t kAclDirFromVm = 1;
 inline constexpr uint8_t kAclDirToVm = 2;
 
 enum AclField : uint8_t {
   kAclFieldProto,
-  kAclFieldDir,
+  kAclFieldMeta,
   kAclFieldSrc,
   kAclFieldDst,
   kAclFieldSport,
@@ -54,8 +60,8 @@ void GetAclFieldDefs(rte_acl_field_def defs[kNumAclFields]);
 
 inline void FillAclInput(const PacketKey& k, uint8_t dir, AclInput* in) {
   in->proto = k.proto;
-  in->dir = dir;
-  in->pad = 0;
+  in->pad[0] = in->pad[1] = in->pad[2] = 0;
+  in->meta = rte_cpu_to_be_32(dir | ((k.flags & kKeyIpv4) != 0 ? kAclIpv4 : 0));
   in->src_ip = k.src_ip;
   in->dst_ip = k.dst_ip;
   in->src_port = k.src_port;

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// MirrorStage on real mbufs, a real clone pool and real SPSC rings: copies
+// are indirect mbufs (payload shared), stamped with MirrorMeta, one per
+// destination of every selected session; a failed clone or a full ring is
+// counted and never touches the primary.
+#include "vswitch/dataplane/mirror_stage.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rte_ring.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "test/testing/frame_builder.h"
+#include "test/testing/mbuf_util.h"
+#include "test/testing/ring_port.h"
+#include "vswitch/dataplane/mirror_meta.h"
+#include "vswitch/dataplane/snapshot.h"
+
+namespace vswitch::dataplane {
+namespace {
+
+using ::testing::SizeIs;
+using vswitch::testing::MbufBytes;
+using vswitch::testing::MbufFromBytes;
+using vswitch::testing::TestMac;
+using vswitch::testing::UdpFrame;
+
+// Session i has id 100 + i and counter slot kSessionSlots[i]; destination j
+// has slot kDestSlots[j]. Slots differ from indexes so a mix-up shows.
+constexpr uint16_t kSessionSlots[] = {9, 4};
+constexpr uint16_t kDestSlots[] = {20, 7, 13};
+constexpr uint32_t kVport = 77;
+constexpr uint64_t kTsc = 123456789;
+
+class MirrorStageTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { ASSERT_GE(RegisterMirrorMeta(), 0); }
+
+  void SetUp() override {
+    pool_ = vswitch::testing::MakeTestPool("ms", 255);
+    clones_ = vswitch::testing::MakeTestPool("ms_cl", 255);
+    ASSERT_NE(pool_, nullptr);
+    ASSERT_NE(clones_, nullptr);
+    stats_ = std::make_unique<LcoreStats>();
+    // Session 0 -> destinations 0 and 1, truncate 96; session 1 -> destination 2.
+    snap_ = std::make_unique<Snapshot>();
+    snap_->generation = 1;
+    for (int j = 0; j < 3; ++j) {
+      DestInfo d;
+      d.id = 200 + j;
+      d.slot = kDestSlots[j];
+      d.rings[0] = NewRing(64);
+      d.rings[1] = NewRing(64);
+      snap_->dests.push_back(d);
+    }
+    SessionInfo s0;
+    s0.id = 100;
+    s0.slot = kSessionSlots[0];
+    s0.truncate = 96;
+    s0.n_dests = 2;
+    s0.dests[0] = 0;
+    s0.dests[1] = 1;
+    snap_->sessions.push_back(s0);
+    SessionInfo s1;
+    s1.id = 101;
+    s1.slot = kSessionSlots[1];
+    s1.n_dests = 1;
+    s1.dests[0] = 2;
+    snap_->sessions.push_back(s1);
+    frame_ = UdpFrame(TestMac(2), TestMac(1), 1000, 2000, 100);
+  }
+
+  void TearDown() override {
+    for (rte_ring* r : rings_) {
+      for (rte_mbuf* m : Drain(r)) {
+        rte_pktmbuf_free(m);
+      }
+      rte_ring_free(r);
+    }
+    EXPECT_EQ(rte_mempool_in_use_count(pool_.get()), 0u);
+    EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), 0u);
+  }
+
+  rte_ring* NewRing(unsigned size) {
+    const std::string name = "ms_r" + std::to_string(ring_seq_++);
+    rte_ring* r = rte_ring_create(name.c_str(), size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    EXPECT_NE(r, nullptr);
+    rings_.push_back(r);
+    return r;
+  }
+
+  static std::vector<rte_mbuf*> Drain(rte_ring* r) {
+    std::vector<rte_mbuf*> out;
+    void* obj;
+    while (rte_ring_sc_dequeue(r, &obj) == 0) {
+      out.push_back(static_cast<rte_mbuf*>(obj));
+    }
+    return out;
+  }
+
+  // Copies waiting in destination j's ring of worker w (dequeued).
+  std::vector<rte_mbuf*> Copies(int j, int w = 0) { return Drain(snap_->dests[j].rings[w]); }
+
+  static void FreeAll(const std::vector<rte_mbuf*>& v) { vswitch::testing::FreeAll(v); }
+
+  const MirrorSlotCounters& S(int i) const { return stats_->sessions[kSessionSlots[i]]; }
+  const MirrorSlotCounters& D(int j) const { return stats_->dests[kDestSlots[j]]; }
+
+  static int ring_seq_;
+  dpdk::MempoolPtr pool_;
+  dpdk::MempoolPtr clones_;
+  std::unique_ptr<LcoreStats> stats_;
+  std::unique_ptr<Snapshot> snap_;
+  std::vector<rte_ring*> rings_;
+  std::vector<uint8_t> frame_;
+};
+int MirrorStageTest::ring_seq_ = 0;
+
+TEST_F(MirrorStageTest, OneCopyPerDestinationOfEachSelectedSession) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0b11, kDirFromVm, kVport, kTsc);
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 4) << "primary + three copies";
+  for (int j = 0; j < 3; ++j) {
+    const auto copies = Copies(j);
+    ASSERT_THAT(copies, SizeIs(1)) << "destination " << j;
+    EXPECT_EQ(MbufBytes(copies[0]), frame_);
+    FreeAll(copies);
+    EXPECT_THAT(Copies(j, 1), SizeIs(0)) << "worker 1's ring is not this worker's";
+  }
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, UnselectedSessionGetsNoCopy) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0b10, kDirToVm, kVport, kTsc);
+  EXPECT_THAT(Copies(0), SizeIs(0));
+  EXPECT_THAT(Copies(1), SizeIs(0));
+  const auto copies = Copies(2);
+  EXPECT_THAT(copies, SizeIs(1));
+  FreeAll(copies);
+  EXPECT_EQ(S(0).matched.Load(), 0u);
+  EXPECT_EQ(S(1).matched.Load(), 1u);
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, NoSessionsMakesNoCopy) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0, kDirFromVm, kVport, kTsc);
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
+  EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), 0u);
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, CopyCarriesMirrorMeta) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0b11, kDirToVm, kVport, kTsc);
+  const auto c0 = Copies(1);
+  const auto c1 = Copies(2);
+  ASSERT_THAT(c0, SizeIs(1));
+  ASSERT_THAT(c1, SizeIs(1));
+  const MirrorMeta* a = MirrorMetaOf(c0[0]);
+  EXPECT_EQ(a->session_id, 100u);
+  EXPECT_EQ(a->session_slot, kSessionSlots[0]);
+  EXPECT_EQ(a->vport_id, kVport);
+  EXPECT_EQ(a->direction, kDirToVm);
+  EXPECT_EQ(a->truncate, 96);
+  EXPECT_EQ(a->flags, kMetaIsCopy);
+  EXPECT_EQ(a->reserved, 0);
+  EXPECT_EQ(a->tsc, kTsc);
+  const MirrorMeta* b = MirrorMetaOf(c1[0]);
+  EXPECT_EQ(b->session_id, 101u);
+  EXPECT_EQ(b->session_slot, kSessionSlots[1]);
+  EXPECT_EQ(b->truncate, 0);
+  EXPECT_EQ(b->flags, kMetaIsCopy);
+  FreeAll(c0);
+  FreeAll(c1);
+  FreeAll(Copies(0));
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, MetaIsWrittenOnTheCopyOnly) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  MirrorMeta* orig = MirrorMetaOf(m);
+  *orig = MirrorMeta{.session_id = 1,
+                     .vport_id = 2,
+                     .session_slot = 3,
+                     .truncate = 4,
+                     .direction = 0,
+                     .flags = 0,
+                     .reserved = 0,
+                     .tsc = 5};
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc);
+  EXPECT_EQ(orig->session_id, 1u);
+  EXPECT_EQ(orig->flags, 0) << "the primary must not be marked as a copy";
+  EXPECT_EQ(orig->tsc, 5u);
+  const auto copies = Copies(2);
+  ASSERT_THAT(copies, SizeIs(1));
+  EXPECT_EQ(MirrorMetaOf(copies[0])->flags, kMetaIsCopy);
+  FreeAll(copies);
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, CopySharesThePrimaryPayload) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc);
+  const auto copies = Copies(2);
+  ASSERT_THAT(copies, SizeIs(1));
+  EXPECT_TRUE(RTE_MBUF_CLONED(copies[0])) << "an indirect mbuf, not a deep copy";
+  EXPECT_EQ(rte_pktmbuf_mtod(copies[0], uint8_t*), rte_pktmbuf_mtod(m, uint8_t*));
+  EXPECT_EQ(copies[0]->pool, clones_.get());
+  EXPECT_EQ(rte_mempool_in_use_count(pool_.get()), 1u) << "no payload mbuf was taken";
+  FreeAll(copies);
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, ChainedPrimaryGivesChainedCopy) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  rte_mbuf* tail = MbufFromBytes(pool_.get(), std::vector<uint8_t>(50, 0x33));
+  ASSERT_NE(m, nullptr);
+  ASSERT_NE(tail, nullptr);
+  ASSERT_EQ(rte_pktmbuf_chain(m, tail), 0);
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc);
+  const auto copies = Copies(2);
+  ASSERT_THAT(copies, SizeIs(1));
+  EXPECT_EQ(copies[0]->nb_segs, 2);
+  EXPECT_EQ(copies[0]->pkt_len, frame_.size() + 50);
+  FreeAll(copies);
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, CountsMatchedAndClonedPerSessionAndDestination) {
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  for (int i = 0; i < 3; ++i) {
+    rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+    ASSERT_NE(m, nullptr);
+    stage.Stage(*snap_, m, 0b11, kDirFromVm, kVport, kTsc);
+    rte_pktmbuf_free(m);
+  }
+  EXPECT_EQ(S(0).matched.Load(), 6u) << "3 packets x 2 destinations";
+  EXPECT_EQ(S(0).cloned.Load(), 6u);
+  EXPECT_EQ(S(1).matched.Load(), 3u);
+  EXPECT_EQ(S(1).cloned.Load(), 3u);
+  for (int j = 0; j < 3; ++j) {
+    EXPECT_EQ(D(j).matched.Load(), 3u);
+    EXPECT_EQ(D(j).cloned.Load(), 3u);
+    EXPECT_EQ(D(j).ring_full.Load(), 0u);
+    EXPECT_EQ(D(j).clone_failed.Load(), 0u);
+  }
+}
+
+TEST_F(MirrorStageTest, WorkerEnqueuesToItsOwnRing) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  MirrorStage stage(1, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc);
+  EXPECT_THAT(Copies(2, 0), SizeIs(0));
+  const auto copies = Copies(2, 1);
+  EXPECT_THAT(copies, SizeIs(1));
+  FreeAll(copies);
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, FullRingDropsAndCountsCopies) {
+  // A ring of size 4 holds 3. Session 1 -> destination 2 only.
+  rte_ring* tiny = NewRing(4);
+  snap_->dests[2].rings[0] = tiny;
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  const unsigned clones_before = rte_mempool_in_use_count(clones_.get());
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  for (int i = 0; i < 5; ++i) {
+    stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc);
+  }
+  EXPECT_EQ(rte_ring_count(tiny), 3u);
+  EXPECT_EQ(S(1).matched.Load(), 5u);
+  EXPECT_EQ(S(1).cloned.Load(), 3u);
+  EXPECT_EQ(S(1).ring_full.Load(), 2u);
+  EXPECT_EQ(D(2).matched.Load(), 5u);
+  EXPECT_EQ(D(2).cloned.Load(), 3u);
+  EXPECT_EQ(D(2).ring_full.Load(), 2u);
+  EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), clones_before + 3) << "dropped copies freed";
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 4) << "primary + the 3 queued copies";
+  FreeAll(Drain(tiny));
+  EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), clones_before);
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
+  EXPECT_EQ(MbufBytes(m), frame_);
+  rte_pktmbuf_free(m);
+}
+
+TEST_F(MirrorStageTest, FullRingOfOneDestinationDoesNotStopTheOther) {
+  rte_ring* tiny = NewRing(4);
+  snap_->dests[0].rings[0] = tiny;
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  for (int i = 0; i < 5; ++i) {
+    rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+    ASSERT_NE(m, nullptr);
+    stage.Stage(*snap_, m, 0b01, kDirFromVm, kVport, kTsc);
+    rte_pktmbuf_free(m);
+  }
+  EXPECT_EQ(D(0).ring_full.Load(), 2u);
+  EXPECT_EQ(D(1).ring_full.Load(), 0u);
+  EXPECT_EQ(D(1).cloned.Load(), 5u);
+  EXPECT_EQ(S(0).ring_full.Load(), 2u);
+  EXPECT_EQ(S(0).cloned.Load(), 8u);
+}
+
+TEST_F(MirrorStageTest, CloneFailureIsCounted) {
+  // Session 0 has two destinations; only one clone mbuf is left.
+  std::vector<rte_mbuf*> taken;
+  while (rte_mempool_avail_count(clones_.get()) > 1) {
+    rte_mbuf* t = rte_pktmbuf_alloc(clones_.get());
+    ASSERT_NE(t, nullptr);
+    taken.push_back(t);
+  }
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  MirrorStage stage(0, clones_.get(), stats_.get());
+  stage.Stage(*snap_, m, 0b01, kDirFromVm, kVport, kTsc);
+  EXPECT_EQ(S(0).matched.Load(), 2u);
+  EXPECT_EQ(S(0).cloned.Load(), 1u);
+  EXPECT_EQ(S(0).clone_failed.Load(), 1u);
+  EXPECT_EQ(D(0).cloned.Load(), 1u);
+  EXPECT_EQ(D(1).clone_failed.Load(), 1u);
+  EXPECT_EQ(D(0).clone_failed.Load(), 0u);
+  FreeAll(Copies(0));
+  EXPECT_THAT(Copies(1), SizeIs(0));
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
+  rte_pktmbuf_free(m);
+  FreeAll(taken);
+}
+
+}  // namespace
+}  // namespace vswitch::dataplane
