@@ -246,8 +246,11 @@ int Run(int argc, char** argv) {
   absl::Status st = store.Start();
   LOG_IF(FATAL, !st.ok()) << "initial snapshot: " << st;
 
-  // The encap worker writes the counters of the lcore it runs on.
-  dataplane::EncapWorker encap(n_workers, header_pool->get(), lcore_stats.back().get());
+  // The encap worker writes the counters of the lcore it runs on: its own,
+  // or the first forwarding lcore's when interleaved there.
+  dataplane::EncapWorker encap(
+      n_workers, header_pool->get(),
+      dedicated_encap ? lcore_stats.back().get() : lcore_stats.front().get());
   std::unique_ptr<dataplane::EncapLoop> encap_loop;
   std::vector<std::unique_ptr<dataplane::ForwardingLoop>> loops;
   for (uint16_t w = 0; w < n_workers; ++w) {

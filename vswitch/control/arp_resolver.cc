@@ -37,6 +37,9 @@ std::vector<uint32_t> ArpResolver::Due(absl::Time now) {
   for (auto& [ip, e] : entries_) {
     const absl::Duration every = e.resolved ? kRefresh : kRetry;
     if (now - e.last_request >= every) {
+      if (e.first_request == absl::InfinitePast()) {
+        e.first_request = now;
+      }
       e.last_request = now;
       out.push_back(ip);
     }
@@ -47,12 +50,25 @@ std::vector<uint32_t> ArpResolver::Due(absl::Time now) {
 std::vector<uint32_t> ArpResolver::WarnDue(absl::Time now) {
   std::vector<uint32_t> out;
   for (auto& [ip, e] : entries_) {
-    if (!e.resolved && now - e.last_warning >= absl::Minutes(1)) {
+    if (!e.resolved && e.first_request != absl::InfinitePast() &&
+        now - e.first_request >= kWarnAfter && now - e.last_warning >= absl::Minutes(1)) {
       e.last_warning = now;
       out.push_back(ip);
     }
   }
   return out;
+}
+
+bool ArpResolver::Expire(absl::Time now) {
+  bool changed = false;
+  for (auto& [ip, e] : entries_) {
+    if (e.resolved && now - e.last_seen > kExpiry) {
+      e.resolved = false;
+      e.first_request = now;  // Warn again if it stays silent.
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 }  // namespace vswitch::control

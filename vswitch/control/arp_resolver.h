@@ -19,6 +19,10 @@ class ArpResolver {
   using Mac = std::array<uint8_t, 6>;
   static constexpr absl::Duration kRetry = absl::Seconds(1);
   static constexpr absl::Duration kRefresh = absl::Seconds(30);
+  // A resolved next hop not heard from for this long is unresolved again.
+  static constexpr absl::Duration kExpiry = absl::Seconds(95);
+  // Unresolved this long after the first request: worth a warning.
+  static constexpr absl::Duration kWarnAfter = absl::Seconds(3);
 
   // The IPs (host order) the current configuration needs. Others are
   // forgotten; new ones start unresolved.
@@ -31,12 +35,17 @@ class ArpResolver {
   // Targets to ask for now; marks them asked.
   std::vector<uint32_t> Due(absl::Time now);
 
-  // Unresolved targets that should be warned about now (once a minute each).
+  // Unresolved targets that should be warned about now: unanswered for
+  // kWarnAfter since the first request, then once a minute each.
   std::vector<uint32_t> WarnDue(absl::Time now);
+
+  // Unresolves targets silent for kExpiry. Returns true if any changed.
+  bool Expire(absl::Time now);
 
   struct Entry {
     bool resolved = false;
     Mac mac{};
+    absl::Time first_request = absl::InfinitePast();
     absl::Time last_request = absl::InfinitePast();
     absl::Time last_seen = absl::InfinitePast();
     absl::Time last_warning = absl::InfinitePast();

@@ -76,7 +76,7 @@ absl::Status ConfigStore::Commit(v1::Config candidate) {
   in.session_slots = &session_slots_;
   in.dest_slots = &dest_slots_;
   in.dest_rings = &dest_rings_;
-  const NeighborMap neighbors = Neighbors();
+  const NeighborMap neighbors = Neighbors(candidate);
   in.neighbors = &neighbors;
   VS_ASSIGN_OR_RETURN(std::unique_ptr<const dataplane::Snapshot> snap, BuildSnapshot(in));
   publisher_->Publish(std::move(snap));
@@ -86,14 +86,14 @@ absl::Status ConfigStore::Commit(v1::Config candidate) {
   return absl::OkStatus();
 }
 
-NeighborMap ConfigStore::Neighbors() const {
+NeighborMap ConfigStore::Neighbors(const v1::Config& config) const {
   NeighborMap out;
   for (const auto& [ip, e] : arp_.entries()) {
     if (e.resolved) {
       out[ip] = e.mac;
     }
   }
-  for (const auto& n : config_.neighbors()) {  // Static ones win.
+  for (const auto& n : config.neighbors()) {  // Static ones win.
     auto ip = net::ParseIpv4(n.ip());
     auto mac = net::ParseMac(n.mac());
     if (ip.ok() && mac.ok()) {
@@ -956,6 +956,11 @@ void ConfigStore::HandleArpFrames(rte_mbuf** frames, unsigned n, absl::Time now)
 
 void ConfigStore::TickArp(absl::Time now) {
   absl::MutexLock lock(&mu_);
+  if (arp_.Expire(now)) {
+    LOG(WARNING) << "a next hop stopped answering ARP; its mirror copies are dropped (no_next_hop)";
+    absl::Status st = Commit(config_);
+    LOG_IF(WARNING, !st.ok()) << "publishing expired next hops failed: " << st;
+  }
   for (uint32_t ip : arp_.Due(now)) {
     SendArp(RTE_ARP_OP_REQUEST, ip, nullptr);
   }

@@ -117,7 +117,8 @@ class ConfigStore {
   // Sends one ARP frame (request or reply) on the uplink's main queue.
   void SendArp(uint16_t op, uint32_t target_ip, const uint8_t* target_mac)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  NeighborMap Neighbors() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Static neighbors of `config` over what ARP resolved.
+  NeighborMap Neighbors(const v1::Config& config) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Frees a destination's rings after no worker can see them.
   void FreeRings(const DestRings& rings);
   std::string SessionUsing(const std::string& field, const std::string& name) const

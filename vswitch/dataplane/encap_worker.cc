@@ -96,11 +96,12 @@ EncapWorker::EncapWorker(uint16_t n_fwd_workers, rte_mempool* header_pool, Lcore
   }
 }
 
-void EncapWorker::UpdateMeter(uint16_t slot, uint64_t rate_pps) {
-  if (meter_rate_[slot] == rate_pps) {
+void EncapWorker::UpdateMeter(uint16_t slot, uint32_t session_id, uint64_t rate_pps) {
+  if (meter_rate_[slot] == rate_pps && meter_session_[slot] == session_id) {
     return;
   }
   meter_rate_[slot] = rate_pps;
+  meter_session_[slot] = session_id;
   if (rate_pps == 0) {
     return;
   }
@@ -132,7 +133,7 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
     }
     for (size_t i = 0; i < snap.sessions.size(); ++i) {
       slot_to_session_[snap.sessions[i].slot] = static_cast<int8_t>(i);
-      UpdateMeter(snap.sessions[i].slot, snap.sessions[i].rate_pps);
+      UpdateMeter(snap.sessions[i].slot, snap.sessions[i].id, snap.sessions[i].rate_pps);
     }
     slot_map_generation_ = snap.generation;
   }

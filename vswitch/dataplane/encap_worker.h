@@ -63,7 +63,7 @@ class EncapWorker {
   uint32_t Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budget = 64);
 
  private:
-  void UpdateMeter(uint16_t slot, uint64_t rate_pps);
+  void UpdateMeter(uint16_t slot, uint32_t session_id, uint64_t rate_pps);
   // True when the copy may go (meter green or no limit).
   bool Admit(const Snapshot& snap, uint16_t slot, uint64_t now_tsc);
 
@@ -73,6 +73,7 @@ class EncapWorker {
   // Per session slot; rate 0 = unlimited. Reconfigured when a snapshot
   // changes a session's rate.
   uint64_t meter_rate_[kMirrorSlots] = {};
+  uint32_t meter_session_[kMirrorSlots] = {};  // A new session in a slot starts a fresh meter.
   rte_meter_srtcm_profile profiles_[kMirrorSlots];
   rte_meter_srtcm meters_[kMirrorSlots];
   int8_t slot_to_session_[kMirrorSlots];

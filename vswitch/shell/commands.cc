@@ -65,8 +65,8 @@ constexpr char kDriverHelp[] =
     "  tap:iface=NAME          a new kernel TAP interface NAME\n"
     "  af_packet:iface=NAME    attach to an existing kernel interface\n"
     "  pcap:rx_pcap=F,tx_pcap=F|rx_iface=I,tx_iface=I\n"
-    "  ring:name=NAME          an in-memory rte_ring pair (tests, benchmarks)\n"
-    "  null[:no_rx=1]          discards what it is sent\n";
+    "  ring          an in-memory rte_ring pair (tests, benchmarks)\n"
+    "  null[:no-rx=1]          discards what it is sent\n";
 
 // Unset (UNSPECIFIED) when `admin` was not given: the daemon's default.
 v1::AdminState AdminStateOf(const Args& args) {

@@ -124,21 +124,42 @@ TEST(ArpResolverTest, OnlyTheDueTargetIsAsked) {
   EXPECT_THAT(r.Due(kT0 + absl::Seconds(1)), ElementsAre(kIp2));
 }
 
+TEST(ArpResolverTest, NoWarningBeforeTheFirstRequestHadTimeToBeAnswered) {
+  ArpResolver r;
+  r.SetTargets({kIp1});
+  EXPECT_THAT(r.WarnDue(kT0), IsEmpty()) << "nothing asked yet";
+  r.Due(kT0);
+  EXPECT_THAT(r.WarnDue(kT0 + ArpResolver::kWarnAfter - absl::Milliseconds(1)), IsEmpty());
+}
+
 TEST(ArpResolverTest, UnresolvedTargetIsWarnedOnceAMinute) {
   ArpResolver r;
   r.SetTargets({kIp1});
-  EXPECT_THAT(r.WarnDue(kT0), ElementsAre(kIp1));
-  EXPECT_THAT(r.WarnDue(kT0 + absl::Seconds(1)), IsEmpty());
-  EXPECT_THAT(r.WarnDue(kT0 + absl::Seconds(59)), IsEmpty());
-  EXPECT_THAT(r.WarnDue(kT0 + absl::Seconds(60)), ElementsAre(kIp1));
-  EXPECT_THAT(r.WarnDue(kT0 + absl::Seconds(61)), IsEmpty());
+  r.Due(kT0);
+  const absl::Time t = kT0 + ArpResolver::kWarnAfter;
+  EXPECT_THAT(r.WarnDue(t), ElementsAre(kIp1));
+  EXPECT_THAT(r.WarnDue(t + absl::Seconds(1)), IsEmpty());
+  EXPECT_THAT(r.WarnDue(t + absl::Seconds(59)), IsEmpty());
+  EXPECT_THAT(r.WarnDue(t + absl::Seconds(60)), ElementsAre(kIp1));
+  EXPECT_THAT(r.WarnDue(t + absl::Seconds(61)), IsEmpty());
 }
 
 TEST(ArpResolverTest, ResolvedTargetIsNotWarned) {
   ArpResolver r;
   r.SetTargets({kIp1, kIp2});
+  r.Due(kT0);
   r.Learn(kIp1, kMac1, kT0);
-  EXPECT_THAT(r.WarnDue(kT0), ElementsAre(kIp2));
+  EXPECT_THAT(r.WarnDue(kT0 + ArpResolver::kWarnAfter), ElementsAre(kIp2));
+}
+
+TEST(ArpResolverTest, SilentNextHopExpires) {
+  ArpResolver r;
+  r.SetTargets({kIp1});
+  r.Learn(kIp1, kMac1, kT0);
+  EXPECT_FALSE(r.Expire(kT0 + ArpResolver::kExpiry));
+  EXPECT_TRUE(r.Expire(kT0 + ArpResolver::kExpiry + absl::Seconds(1)));
+  EXPECT_FALSE(r.entries().at(kIp1).resolved);
+  EXPECT_FALSE(r.Expire(kT0 + ArpResolver::kExpiry + absl::Seconds(2))) << "already unresolved";
 }
 
 TEST(ArpResolverTest, WarningsDoNotCountAsRequests) {
