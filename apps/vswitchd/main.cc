@@ -197,7 +197,10 @@ int Run(int argc, char** argv) {
   auto pool = dpdk::CreatePktPool("vswitch_pkts", FLAGS_mbufs);
   LOG_IF(FATAL, !pool.ok()) << pool.status() << kPoolHint;
   // Mirror copies are indirect mbufs (no data room); encap headers are small.
-  auto clone_pool = dpdk::CreatePktPool("vswitch_clones", FLAGS_mbufs, 0);
+  // A copy in flight pins its packet's buffer in vswitch_pkts: a clone pool
+  // of a quarter of it caps what mirroring can hold, so a slow collector can
+  // never starve the VMs' receive queues (clone_failed counts the excess).
+  auto clone_pool = dpdk::CreatePktPool("vswitch_clones", FLAGS_mbufs / 4, 0);
   LOG_IF(FATAL, !clone_pool.ok()) << clone_pool.status() << kPoolHint;
   auto header_pool =
       dpdk::CreatePktPool("vswitch_encap_hdrs", FLAGS_mbufs / 2, RTE_PKTMBUF_HEADROOM + 64);

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -208,3 +209,344 @@ def grpc_stubs(tmp_path_factory):
 def grpc_channel(daemon):
     import grpc
     return grpc.insecure_channel(f"unix:{daemon.socket}")
+
+
+# ------------------------------------------------------------------ TAP mirroring
+
+class Capture:
+    """tcpdump writing every frame of `iface` (inside `ns`, or the root
+    namespace when `ns` is None) to a pcap file. start() returns only once
+    tcpdump listens; stop() ends it (SIGINT, bounded) and returns the frames'
+    bytes in capture order."""
+
+    # No capture outlives this, whatever happens to the test.
+    MAX_SECONDS = 300
+
+    def __init__(self, ns, iface, path, bpf=()):
+        self.ns, self.iface, self.path, self.bpf = ns, iface, path, list(bpf)
+        self.proc = None
+        self.err_path = path + ".log"
+
+    def start(self, timeout=10.0):
+        cmd = ["timeout", "-s", "INT", "-k", "5", str(self.MAX_SECONDS),
+               "tcpdump", "-i", self.iface, "-nn", "-U", "-s", "0", "--immediate-mode",
+               "-w", self.path] + self.bpf
+        if self.ns is not None:
+            cmd = ["ip", "netns", "exec", self.ns.name] + cmd
+        self.err = open(self.err_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.err,
+                                     start_new_session=True)
+
+        def listening():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"tcpdump on {self.iface} exited: {self._log()}")
+            return "listening on" in self._log()
+
+        wait_for(listening, timeout=timeout, what=f"tcpdump to listen on {self.iface}")
+        return self
+
+    def _log(self):
+        try:
+            with open(self.err_path) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self, timeout=10.0):
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        if self.proc is not None:
+            self.err.close()
+        return self.frames()
+
+    def peek(self):
+        """The frames written so far, read while tcpdump runs (a record
+        still being written is left out)."""
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return []
+        if len(data) < 24:
+            return []
+        endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        off, out = 24, []
+        while off + 16 <= len(data):
+            incl = struct.unpack_from(endian + "I", data, off + 8)[0]
+            if off + 16 + incl > len(data):
+                break
+            out.append(data[off + 16:off + 16 + incl])
+            off += 16 + incl
+        return out
+
+    def count(self):
+        return len(self.peek())
+
+    def settle(self, quiet=0.3, timeout=10.0):
+        """Waits until no frame arrived for `quiet` seconds."""
+        last = [-1, time.monotonic()]
+
+        def quiet_now():
+            n = self.count()
+            if n != last[0]:
+                last[:] = [n, time.monotonic()]
+                return False
+            return time.monotonic() - last[1] >= quiet
+
+        wait_for(quiet_now, timeout=timeout, what=f"capture on {self.iface} to go quiet")
+
+    def frames(self):
+        from scapy.utils import rdpcap
+        if not os.path.exists(self.path) or os.path.getsize(self.path) == 0:
+            return []
+        return [bytes(p) for p in rdpcap(self.path)]
+
+
+@pytest.fixture
+def capture(tmp_path):
+    """capture(ns, iface, bpf=()) -> a listening Capture; every capture still
+    running at the end of the test is stopped, also on failure."""
+    started = []
+
+    def start(ns, iface, bpf=()):
+        name = f"{len(started):02d}-{iface}.pcap"
+        c = Capture(ns, iface, str(tmp_path / name), bpf)
+        started.append(c)
+        return c.start()
+
+    yield start
+    for c in started:
+        try:
+            c.stop()
+        except Exception as e:  # noqa: BLE001 — teardown must reach every capture.
+            print(f"stopping capture {c.path}: {e}", file=sys.stderr)
+
+
+COLLECTOR_MAC = "02:00:00:00:c0:02"
+
+
+class CollectorHost:
+    """One collector address: a namespace, the interface holding the address,
+    and a kernel VXLAN device that decapsulates what the switch sends."""
+
+    def __init__(self, ns, iface, ip, vxlan):
+        self.ns, self.iface, self.ip, self.vxlan = ns, iface, ip, vxlan
+
+
+class Collector:
+    def __init__(self, uplink, uplink_iface, hosts, wire_ns):
+        self.uplink, self.uplink_iface, self.hosts, self.wire_ns = (
+            uplink, uplink_iface, hosts, wire_ns)
+
+    @property
+    def ips(self):
+        return [h.ip for h in self.hosts]
+
+    def host(self, ip):
+        for h in self.hosts:
+            if h.ip == ip:
+                return h
+        raise KeyError(ip)
+
+
+def _ns_quiet(ns):
+    """No IPv6 (no router solicitations, MLD or DAD on the wire)."""
+    ns.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+    ns.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1")
+
+
+@pytest.fixture
+def collector(netns_factory):
+    """collector(daemon, ips=("192.0.2.2",), vni=5000, ...) -> Collector.
+
+    Adds the uplink `up0` (192.0.2.10/24) on a TAP interface and builds the
+    packet collector(s) behind it, each with a kernel VXLAN device `vx0`
+    (VNI `vni`, `port`) that decapsulates what the switch sends:
+      - one address: the uplink's kernel interface is moved into the
+        collector namespace and gets the address;
+      - several: the uplink's interface is a port of a Linux bridge in a
+        "wire" namespace, and each address is a collector namespace of its
+        own behind a veth pair on that bridge (the kernel refuses two VXLAN
+        devices with the same VNI and port in one namespace).
+    Waits until the daemon lists every collector address RESOLVED by ARP when
+    `resolve` is set. The namespaces (and every interface in them) are
+    deleted by netns_factory's finalizer; veths and VXLAN devices are deleted
+    here first."""
+    made = []
+
+    def make(daemon, ips=("192.0.2.2",), vni=5000, port=4789, mtu=1500,
+             uplink_ip="192.0.2.10/24", resolve=False):
+        up_if = unique("up")
+        daemon.vsctl("add", "uplink", "up0", "driver", f"tap:iface={up_if}", "ip", uplink_ip,
+                     "mtu", str(mtu))
+        wait_for(lambda: os.path.exists(f"/sys/class/net/{up_if}"), what=f"{up_if} to appear")
+        hosts = []
+        wire = None
+        if len(ips) == 1:
+            ns = netns_factory("col")
+            _ns_quiet(ns)
+            run(["ip", "link", "set", up_if, "netns", ns.name])
+            # The TAP PMD gives the kernel side the DPDK port's MAC; a
+            # distinct one tells the next hop from the uplink in outer headers.
+            ns.exec("ip", "link", "set", up_if, "address", COLLECTOR_MAC)
+            ns.exec("ip", "addr", "add", f"{ips[0]}/24", "dev", up_if)
+            ns.exec("ip", "link", "set", up_if, "up")
+            hosts.append(CollectorHost(ns, up_if, ips[0], "vx0"))
+        else:
+            wire = netns_factory("wire")
+            _ns_quiet(wire)
+            run(["ip", "link", "set", up_if, "netns", wire.name])
+            # Else the bridge takes the switch's MAC (the TAP PMD gives the
+            # kernel side the same one) for its own and never forwards to it.
+            wire.exec("ip", "link", "set", up_if, "address", "02:00:00:00:c0:fe")
+            wire.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0",
+                      "forward_delay", "0")
+            wire.exec("ip", "link", "set", up_if, "master", "br0")
+            wire.exec("ip", "link", "set", up_if, "up")
+            for i, ip in enumerate(ips):
+                ns = netns_factory(f"col{i}")
+                _ns_quiet(ns)
+                a, b = unique("wa"), unique("wb")
+                wire.exec("ip", "link", "add", a, "type", "veth", "peer", "name", b,
+                          "netns", ns.name)
+                wire.exec("ip", "link", "set", a, "master", "br0")
+                wire.exec("ip", "link", "set", a, "up")
+                ns.exec("ip", "addr", "add", f"{ip}/24", "dev", b)
+                ns.exec("ip", "link", "set", b, "up")
+                hosts.append(CollectorHost(ns, b, ip, "vx0"))
+            wire.exec("ip", "link", "set", "br0", "up")
+        for h in hosts:
+            h.ns.exec("ip", "link", "add", h.vxlan, "type", "vxlan", "id", str(vni), "dstport",
+                      str(port), "local", h.ip, "dev", h.iface, "nolearning")
+            # No GRO: the capture on vx0 sees each decapsulated frame as it came.
+            h.ns.exec("ethtool", "-K", h.vxlan, "gro", "off", check=False)
+            h.ns.exec("ip", "link", "set", h.vxlan, "up")
+        c = Collector("up0", up_if, hosts, wire)
+        made.append(c)
+        if resolve:
+            for ip in ips:
+                wait_neighbor(daemon, ip)
+        return c
+
+    yield make
+    for c in made:
+        for h in c.hosts:
+            h.ns.exec("ip", "link", "del", h.vxlan, check=False)
+            if c.wire_ns is not None:
+                h.ns.exec("ip", "link", "del", h.iface, check=False)
+
+
+def neighbors(daemon):
+    return {n["ip"]: n for n in daemon.vsctl("show", "neighbors", json_out=True)
+            .get("neighbors", [])}
+
+
+def wait_neighbor(daemon, ip, state="RESOLVED", timeout=15.0):
+    """Waits until the uplink's next hop `ip` is in `state`."""
+    return wait_for(lambda: neighbors(daemon).get(ip, {}).get("state") == state,
+                    timeout=timeout, what=f"neighbor {ip} to be {state}")
+
+
+MIRROR_COUNTERS = ("matched", "cloned", "ring_full", "clone_failed", "rate_limited",
+                   "no_next_hop", "truncated", "tx_dropped", "sent_packets", "sent_bytes")
+
+
+def mirror_counters(daemon):
+    """{("session"|"destination", name): {counter: int}} from `show stats`."""
+    st = daemon.stats()
+    out = {}
+    for kind, key in (("session", "sessions"), ("destination", "destinations")):
+        for s in st.get(key, []):
+            c = s.get("counters", {})
+            out[(kind, s["name"])] = {k: int(c.get(k, 0)) for k in MIRROR_COUNTERS}
+    return out
+
+
+def mirror_settled(daemon, timeout=10.0):
+    """Waits until every copy cloned so far has left the encap worker (sent
+    or dropped for a counted reason) and returns the counters.
+
+    Every selected copy ends in exactly one of: sent_packets, no_next_hop,
+    rate_limited, tx_dropped, ring_full, clone_failed (clone_failed covers
+    both the clone in the forwarding stage and the header mbuf in the encap
+    worker). So matched equals their sum once nothing is in flight."""
+
+    def settled():
+        c = mirror_counters(daemon)
+        for v in c.values():
+            if v["matched"] != (v["sent_packets"] + v["no_next_hop"] + v["rate_limited"] +
+                                v["tx_dropped"] + v["ring_full"] + v["clone_failed"]):
+                return None
+        return c
+
+    try:
+        return wait_for(settled, timeout=timeout, interval=0.1,
+                        what="every mirror copy to be sent or counted as dropped")
+    except AssertionError as e:
+        raise AssertionError(f"{e}; counters: {mirror_counters(daemon)}") from None
+
+
+_SENDER = r"""
+import socket, struct, sys, time
+iface, path, gap = sys.argv[1], sys.argv[2], float(sys.argv[3])
+with open(path, "rb") as f:
+    data = f.read()
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((iface, 0))
+off = n = 0
+while off < len(data):
+    (length,) = struct.unpack_from("!I", data, off)
+    off += 4
+    s.send(data[off:off + length])
+    off += length
+    n += 1
+    if gap:
+        time.sleep(gap)
+print(n)
+"""
+
+
+def send_frames(vm, frames, gap=0.0002, timeout=60):
+    """Sends each frame (bytes, e.g. bytes(scapy_packet)) once, in order, out
+    of the VM's interface with an AF_PACKET socket; `gap` seconds between
+    frames keeps the kernel's queues from overflowing."""
+    fd, path = tempfile.mkstemp(prefix="frames-", suffix=".bin")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for fr in frames:
+                f.write(struct.pack("!I", len(fr)) + bytes(fr))
+        res = vm.ns.exec("/usr/bin/python3", "-c", _SENDER, vm.iface, path, str(gap),
+                         timeout=timeout)
+        assert int(res.stdout.strip()) == len(frames), res.stdout + res.stderr
+    finally:
+        os.unlink(path)
+
+
+def static_neighbor(vm, other):
+    """A permanent ARP entry in `vm` for `other`: the kernel sends no ARP
+    for it (no requests, no probes), so captures hold only the test's own
+    frames."""
+    vm.ns.exec("ip", "neigh", "replace", other.ip, "lladdr", other.mac, "dev", vm.iface,
+               "nud", "permanent")
+
+
+def mempools_in_use(daemon):
+    """{mempool name: buffers in use} from `show stats` (packets, clones,
+    encap headers)."""
+    return {m["name"]: int(m.get("in_use", 0))
+            for m in daemon.stats().get("mempools", [])}
+
+
+def wait_mempools_at(daemon, baseline, timeout=10.0):
+    """Waits until every mempool's in-use count is back at `baseline` (taken
+    at rest): no mbuf, clone or header leaked."""
+    try:
+        wait_for(lambda: mempools_in_use(daemon) == baseline, timeout=timeout, interval=0.1,
+                 what="mempools back at their baseline")
+    except AssertionError as e:
+        raise AssertionError(f"{e}: baseline {baseline}, now {mempools_in_use(daemon)}") from None

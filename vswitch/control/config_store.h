@@ -38,7 +38,7 @@ struct ConfigStoreOptions {
   // Mbufs for the ARP frames the main lcore sends on the uplink.
   rte_mempool* pool = nullptr;
   // Entries of each (worker, destination) mirror ring; a power of two.
-  uint32_t mirror_ring_size = 4096;
+  uint32_t mirror_ring_size = 1024;
 };
 
 // Transmit queues of the uplink: one per forwarding worker, then the encap
