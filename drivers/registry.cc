@@ -86,19 +86,15 @@ absl::StatusOr<const VportDriver*> FindDriver(std::string_view name) {
                                                     absl::StrJoin(names, ", ")));
 }
 
-absl::Status ValidateDriverSpec(std::string_view text, bool check_host) {
-  auto spec = ParseDriverSpec(text);
-  if (!spec.ok()) {
-    return spec.status();
-  }
-  auto driver = FindDriver(spec->driver);
-  if (!driver.ok()) {
-    return driver.status();
-  }
-  return (*driver)->validate(*spec, check_host);
-}
+namespace {
 
-absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view text, uint32_t unique) {
+struct ParsedSpec {
+  DriverSpec spec;
+  const VportDriver* driver;
+};
+
+// Parses `text` and finds its driver; validates the arguments.
+absl::StatusOr<ParsedSpec> ParseAndValidate(std::string_view text, bool check_host) {
   auto spec = ParseDriverSpec(text);
   if (!spec.ok()) {
     return spec.status();
@@ -107,14 +103,28 @@ absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view text, uint32_t uni
   if (!driver.ok()) {
     return driver.status();
   }
-  absl::Status st = (*driver)->validate(*spec, /*check_host=*/true);
+  absl::Status st = (*driver)->validate(*spec, check_host);
   if (!st.ok()) {
     return st;
   }
+  return ParsedSpec{std::move(*spec), *driver};
+}
+
+}  // namespace
+
+absl::Status ValidateDriverSpec(std::string_view text, bool check_host) {
+  return ParseAndValidate(text, check_host).status();
+}
+
+absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view text, uint32_t unique) {
+  auto parsed = ParseAndValidate(text, /*check_host=*/true);
+  if (!parsed.ok()) {
+    return parsed.status();
+  }
   VdevRequest req;
-  req.name = absl::StrFormat("%s_vs%u", (*driver)->dpdk_driver, unique);
+  req.name = absl::StrFormat("%s_vs%u", parsed->driver->dpdk_driver, unique);
   req.devargs = req.name;
-  for (const auto& [k, v] : spec->args) {
+  for (const auto& [k, v] : parsed->spec.args) {
     absl::StrAppendFormat(&req.devargs, ",%s=%s", k, v);
   }
   return req;

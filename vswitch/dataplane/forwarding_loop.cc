@@ -17,14 +17,64 @@ int ForwardingLoop::Launch(void* arg) {
   return 0;
 }
 
-void ForwardingLoop::Run() {
-  const unsigned tid = opts_.worker;
-  rte_rcu_qsbr_thread_register(qsbr_, tid);
-  rte_rcu_qsbr_thread_online(qsbr_, tid);
-  uint32_t empty_polls = 0;
-  uint64_t last_tsc = rte_rdtsc();
-  rte_mbuf* pkts[kMaxBurst];
+namespace {
 
+// The end of every poll-loop iteration, shared by the forwarding and encap
+// loops: report quiescence, sleep offline after a run of empty polls (so
+// grace periods do not wait for a sleeper), account busy/idle cycles.
+// Thread: the loop's own lcore.
+class LoopPacer {
+ public:
+  LoopPacer(rte_rcu_qsbr* qsbr, unsigned tid, uint32_t sleep_us, uint32_t polls_before_sleep,
+            LcoreStats* stats)
+      : qsbr_(qsbr), tid_(tid), sleep_us_(sleep_us), polls_(polls_before_sleep), stats_(stats) {
+    rte_rcu_qsbr_thread_register(qsbr_, tid_);
+    rte_rcu_qsbr_thread_online(qsbr_, tid_);
+    last_tsc_ = rte_rdtsc();
+  }
+  ~LoopPacer() {
+    rte_rcu_qsbr_thread_offline(qsbr_, tid_);
+    rte_rcu_qsbr_thread_unregister(qsbr_, tid_);
+  }
+
+  // TSC at the start of the current iteration.
+  uint64_t last_tsc() const { return last_tsc_; }
+
+  // `work`: packets or copies handled in the iteration. Returns its cycles.
+  // No pointer into the snapshot may be held across this call.
+  uint64_t EndIteration(uint32_t work) {
+    rte_rcu_qsbr_quiescent(qsbr_, tid_);
+    if (work != 0) {
+      empty_polls_ = 0;
+    } else if (sleep_us_ > 0 && ++empty_polls_ >= polls_) {
+      rte_rcu_qsbr_thread_offline(qsbr_, tid_);
+      usleep(sleep_us_);
+      rte_rcu_qsbr_thread_online(qsbr_, tid_);
+      empty_polls_ = 0;
+    }
+    const uint64_t now = rte_rdtsc();
+    const uint64_t cycles = now - last_tsc_;
+    (work != 0 ? stats_->busy_cycles : stats_->idle_cycles).Add(cycles);
+    last_tsc_ = now;
+    return cycles;
+  }
+
+ private:
+  rte_rcu_qsbr* qsbr_;
+  unsigned tid_;
+  uint32_t sleep_us_;
+  uint32_t polls_;
+  LcoreStats* stats_;
+  uint32_t empty_polls_ = 0;
+  uint64_t last_tsc_ = 0;
+};
+
+}  // namespace
+
+void ForwardingLoop::Run() {
+  LoopPacer pacer(qsbr_, opts_.worker, opts_.idle_sleep_us, opts_.idle_polls_before_sleep,
+                  stats_);
+  rte_mbuf* pkts[kMaxBurst];
   while (!stop_.load(std::memory_order_relaxed)) {
     const Snapshot* snap = slot_->Current();
     uint32_t got = 0;
@@ -36,7 +86,7 @@ void ForwardingLoop::Run() {
         }
         got += n;
         stats_->bursts.Add(1);
-        forwarder_.HandleBurst(*snap, q.port, pkts, n, last_tsc);
+        forwarder_.HandleBurst(*snap, q.port, pkts, n, pacer.last_tsc());
         forwarder_.Flush();
       }
       if (encap_ != nullptr) {
@@ -48,24 +98,8 @@ void ForwardingLoop::Run() {
         }
       }
     }
-    // No pointer into the snapshot survives this point.
-    rte_rcu_qsbr_quiescent(qsbr_, tid);
-
-    if (got == 0 && opts_.idle_sleep_us > 0 && ++empty_polls >= opts_.idle_polls_before_sleep) {
-      // Offline while asleep, so grace periods do not wait for us.
-      rte_rcu_qsbr_thread_offline(qsbr_, tid);
-      usleep(opts_.idle_sleep_us);
-      rte_rcu_qsbr_thread_online(qsbr_, tid);
-      empty_polls = 0;
-    } else if (got != 0) {
-      empty_polls = 0;
-    }
-    const uint64_t now = rte_rdtsc();
-    (got != 0 ? stats_->busy_cycles : stats_->idle_cycles).Add(now - last_tsc);
-    last_tsc = now;
+    pacer.EndIteration(got);
   }
-  rte_rcu_qsbr_thread_offline(qsbr_, tid);
-  rte_rcu_qsbr_thread_unregister(qsbr_, tid);
 }
 
 int EncapLoop::Launch(void* arg) {
@@ -74,32 +108,16 @@ int EncapLoop::Launch(void* arg) {
 }
 
 void EncapLoop::Run() {
-  const unsigned tid = opts_.qsbr_thread;
-  rte_rcu_qsbr_thread_register(qsbr_, tid);
-  rte_rcu_qsbr_thread_online(qsbr_, tid);
-  uint32_t empty_polls = 0;
-  uint64_t last_tsc = rte_rdtsc();
+  LoopPacer pacer(qsbr_, opts_.qsbr_thread, opts_.idle_sleep_us, opts_.idle_polls_before_sleep,
+                  stats_);
   while (!stop_.load(std::memory_order_relaxed)) {
     const Snapshot* snap = slot_->Current();
-    const uint32_t got = snap != nullptr ? encap_->Poll(*snap, last_tsc) : 0;
-    rte_rcu_qsbr_quiescent(qsbr_, tid);
-    if (got == 0 && opts_.idle_sleep_us > 0 && ++empty_polls >= opts_.idle_polls_before_sleep) {
-      rte_rcu_qsbr_thread_offline(qsbr_, tid);
-      usleep(opts_.idle_sleep_us);
-      rte_rcu_qsbr_thread_online(qsbr_, tid);
-      empty_polls = 0;
-    } else if (got != 0) {
-      empty_polls = 0;
-    }
-    const uint64_t now = rte_rdtsc();
-    (got != 0 ? stats_->busy_cycles : stats_->idle_cycles).Add(now - last_tsc);
+    const uint32_t got = snap != nullptr ? encap_->Poll(*snap, pacer.last_tsc()) : 0;
+    const uint64_t cycles = pacer.EndIteration(got);
     if (got != 0) {
-      stats_->encap_cycles.Add(now - last_tsc);
+      stats_->encap_cycles.Add(cycles);
     }
-    last_tsc = now;
   }
-  rte_rcu_qsbr_thread_offline(qsbr_, tid);
-  rte_rcu_qsbr_thread_unregister(qsbr_, tid);
 }
 
 }  // namespace vswitch::dataplane
