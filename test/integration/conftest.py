@@ -366,7 +366,8 @@ def collector(netns_factory):
 
     Adds the uplink `up0` (192.0.2.10/24) on a TAP interface and builds the
     packet collector(s) behind it, each with a kernel VXLAN device `vx0`
-    (VNI `vni`, `port`) that decapsulates what the switch sends:
+    (VNI `vni`, `port`; VXLAN-GBP accepted with `gbp`) that decapsulates
+    what the switch sends:
       - one address: the uplink's kernel interface is moved into the
         collector namespace and gets the address;
       - several: the uplink's interface is a port of a Linux bridge in a
@@ -380,7 +381,7 @@ def collector(netns_factory):
     made = []
 
     def make(daemon, ips=("192.0.2.2",), vni=5000, port=4789, mtu=1500,
-             uplink_ip="192.0.2.10/24", resolve=False):
+             uplink_ip="192.0.2.10/24", resolve=False, gbp=False):
         up_if = unique("up")
         daemon.vsctl("add", "uplink", "up0", "driver", f"tap:iface={up_if}", "ip", uplink_ip,
                      "mtu", str(mtu))
@@ -422,7 +423,8 @@ def collector(netns_factory):
             wire.exec("ip", "link", "set", "br0", "up")
         for h in hosts:
             h.ns.exec("ip", "link", "add", h.vxlan, "type", "vxlan", "id", str(vni), "dstport",
-                      str(port), "local", h.ip, "dev", h.iface, "nolearning")
+                      str(port), "local", h.ip, "dev", h.iface, "nolearning",
+                      *(["gbp"] if gbp else []))
             # No GRO: the capture on vx0 sees each decapsulated frame as it came.
             h.ns.exec("ethtool", "-K", h.vxlan, "gro", "off", check=False)
             h.ns.exec("ip", "link", "set", h.vxlan, "up")

@@ -643,3 +643,49 @@ def test_two_tapped_vms_each_copy_once(vswitchd, netns_factory, collector, captu
     # never more (copies are not mirrored again).
     assert_same_frames(at_vm * 2, at_vx)
     assert_accounted(d, pools)
+
+
+def test_marked_copies_carry_direction_and_vport(vswitchd, netns_factory, collector, capture,
+                                                 grpc_stubs):
+    """A destination with mark_copies puts each copy's direction and source
+    vport in the VXLAN-GBP group policy id; a kernel VXLAN device with `gbp`
+    still decapsulates them."""
+    from conftest import grpc_channel
+    pb2, pb2_grpc = grpc_stubs
+    d = vswitchd
+    vm1, vm2 = blue_pair(d, netns_factory)
+    col = collector(d, vni=VNI, gbp=True)
+    stub = pb2_grpc.VSwitchStub(grpc_channel(d))
+    stub.CreateMirrorDestination(pb2.CreateMirrorDestinationRequest(
+        destination=pb2.MirrorDestination(name="col", vnet="blue", vni=VNI,
+                                          collectors=["192.0.2.2"], mark_copies=True)),
+        timeout=10)
+    wait_neighbor(d, "192.0.2.2")
+    ids = {v["name"]: v["id"] for v in d.vsctl("show", "vports", json_out=True)["vports"]}
+    static_neighbor(vm1, vm2)
+    static_neighbor(vm2, vm1)
+    d.vsctl("add", "tap-session", "t1", "source", "vm1", "source", "vm2", "destination", "col")
+    outer = capture(col.hosts[0].ns, col.hosts[0].iface, bpf=("udp", "port", "4789"))
+    inner = capture(col.hosts[0].ns, "vx0")
+
+    vm1.ping(vm2.ip, count=3, interval=0.05)
+    wait_delivered(d, inner)
+    frames = outer.stop()
+    decapsulated = ours(inner.stop())
+
+    # Each echo gives vm1's TX copy and vm2's RX copy; each reply the reverse.
+    want = {("tx", ids["vm1"], 8), ("rx", ids["vm2"], 8), ("tx", ids["vm2"], 0),
+            ("rx", ids["vm1"], 0)}
+    seen = []
+    for f in frames:
+        vx = f[42:50]
+        assert vx[0] == 0x88, f"flags {vx[0]:#x}: G and I expected"
+        gpid = int.from_bytes(vx[2:4], "big")
+        inner_frame = Ether(f[50:])
+        if ICMP not in inner_frame:
+            continue
+        seen.append(("rx" if gpid & 0x8000 else "tx", gpid & 0x7fff, inner_frame[ICMP].type))
+    assert set(seen) == want, seen
+    assert len(seen) == 12  # 3 echoes and 3 replies, two copies each.
+    # The GBP-aware kernel device accepted every copy.
+    assert sum(ICMP in Ether(f) for f in decapsulated) == 12

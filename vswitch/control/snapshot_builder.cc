@@ -62,6 +62,7 @@ absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap) {
     di.slot = in.dest_slots->at(d.id());
     di.vni = d.vni();
     di.udp_port = static_cast<uint16_t>(d.udp_port());
+    di.mark_copies = d.mark_copies();
     di.n_collectors = static_cast<uint8_t>(d.collectors_size());
     for (int c = 0; c < d.collectors_size(); ++c) {
       const uint32_t ip = *net::ParseIpv4(d.collectors(c));

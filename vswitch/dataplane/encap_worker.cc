@@ -44,7 +44,8 @@ void TrimChain(rte_mbuf* m, uint32_t len) {
 }
 
 void WriteVxlanHeader(uint8_t* out, const UplinkInfo& up, const DestInfo& dest,
-                      const CollectorInfo& collector, uint16_t src_port, uint32_t inner_len) {
+                      const CollectorInfo& collector, uint16_t src_port, uint32_t inner_len,
+                      uint16_t policy_id) {
   auto* eth = reinterpret_cast<rte_ether_hdr*>(out);
   std::memcpy(eth->dst_addr.addr_bytes, collector.next_hop_mac, 6);
   std::memcpy(eth->src_addr.addr_bytes, up.mac, 6);
@@ -70,7 +71,10 @@ void WriteVxlanHeader(uint8_t* out, const UplinkInfo& up, const DestInfo& dest,
   udp->dgram_cksum = 0;  // Optional for IPv4 (RFC 7348).
 
   auto* vx = reinterpret_cast<rte_vxlan_hdr*>(out + kVxlanOverhead - sizeof(rte_vxlan_hdr));
-  vx->vx_flags = RTE_BE32(0x08000000);  // I flag: the VNI is valid.
+  // I flag: the VNI is valid. G flag (VXLAN-GBP): the low 16 bits carry
+  // the group policy id, here the copy's direction and source vport.
+  vx->vx_flags = dest.mark_copies ? rte_cpu_to_be_32(0x88000000u | policy_id)
+                                  : RTE_BE32(0x08000000);
   vx->vx_vni = rte_cpu_to_be_32(dest.vni << 8);
 }
 
@@ -192,7 +196,8 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
           rte_pktmbuf_free(m);
           continue;
         }
-        WriteVxlanHeader(rte_pktmbuf_mtod(hdr, uint8_t*), up, d, coll, EncapSrcPort(hash), inner);
+        WriteVxlanHeader(rte_pktmbuf_mtod(hdr, uint8_t*), up, d, coll, EncapSrcPort(hash), inner,
+                         CopyPolicyId(meta->direction, meta->vport_id));
         hdr->data_len = kVxlanOverhead;
         hdr->pkt_len = kVxlanOverhead + inner;
         hdr->next = m;

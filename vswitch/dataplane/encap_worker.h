@@ -13,6 +13,7 @@
 #include <rte_meter.h>
 
 #include "vswitch/dataplane/lcore_stats.h"
+#include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/dataplane/snapshot.h"
 
 namespace vswitch::dataplane {
@@ -45,10 +46,18 @@ inline uint16_t EncapSrcPort(uint32_t flow_hash) {
   return static_cast<uint16_t>(kEncapSrcPortBase + (flow_hash % (65536 - kEncapSrcPortBase)));
 }
 
+// VXLAN-GBP Group Policy ID of a copy: bit 15 = RX (to the VM), bits 0..14
+// the tapped vport's id.
+inline uint16_t CopyPolicyId(uint8_t direction, uint32_t vport_id) {
+  return static_cast<uint16_t>((direction == kDirToVm ? 0x8000 : 0) | (vport_id & 0x7fff));
+}
+
 // Writes the 50-byte outer header for `inner_len` bytes of inner frame into
-// `out`. Byte-exact; unit-tested against golden frames.
+// `out`. With dest.mark_copies the VXLAN header carries the G flag and
+// `policy_id`. Byte-exact; unit-tested against golden frames.
 void WriteVxlanHeader(uint8_t* out, const UplinkInfo& up, const DestInfo& dest,
-                      const CollectorInfo& collector, uint16_t src_port, uint32_t inner_len);
+                      const CollectorInfo& collector, uint16_t src_port, uint32_t inner_len,
+                      uint16_t policy_id = 0);
 
 // Symmetric hash of the inner frame's flow (IPv4 5-tuple, else the MAC pair).
 uint32_t InnerFlowHash(const rte_mbuf* m);

@@ -87,6 +87,7 @@ struct DestInfo {
   uint16_t slot = 0;
   uint32_t vni = 0;
   uint16_t udp_port = 4789;
+  bool mark_copies = false;  // VXLAN-GBP: direction and vport in the policy id.
   uint8_t n_collectors = 0;
   CollectorInfo collectors[kMaxCollectors];
   rte_ring* rings[kMaxWorkers] = {};

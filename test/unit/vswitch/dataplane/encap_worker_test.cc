@@ -305,6 +305,36 @@ TEST(WriteVxlanHeaderTest, FieldsAreRight) {
             (std::vector<uint8_t>{0x08, 0, 0, 0, 0xab, 0xcd, 0xef, 0}));
 }
 
+TEST(WriteVxlanHeaderTest, MarkedCopyCarriesGbpPolicyId) {
+  UplinkInfo up;
+  DestInfo d;
+  d.vni = 0x123456;
+  d.mark_copies = true;
+  CollectorInfo c;
+  std::vector<uint8_t> h(kVxlanOverhead, 0xee);
+  WriteVxlanHeader(h.data(), up, d, c, 50000, 100, CopyPolicyId(kDirToVm, 0x1234));
+  // G and I flags, policy id = RX bit | vport id, then the VNI.
+  EXPECT_EQ(std::vector<uint8_t>(h.begin() + 42, h.end()),
+            (std::vector<uint8_t>{0x88, 0, 0x92, 0x34, 0x12, 0x34, 0x56, 0}));
+}
+
+TEST(WriteVxlanHeaderTest, UnmarkedDestinationIgnoresPolicyId) {
+  UplinkInfo up;
+  DestInfo d;
+  d.vni = 7;
+  CollectorInfo c;
+  std::vector<uint8_t> h(kVxlanOverhead, 0xee);
+  WriteVxlanHeader(h.data(), up, d, c, 50000, 100, CopyPolicyId(kDirToVm, 5));
+  EXPECT_EQ(std::vector<uint8_t>(h.begin() + 42, h.end()),
+            (std::vector<uint8_t>{0x08, 0, 0, 0, 0, 0, 7, 0}));
+}
+
+TEST(CopyPolicyIdTest, DirectionBitAndVportId) {
+  EXPECT_EQ(CopyPolicyId(kDirFromVm, 3), 0x0003);
+  EXPECT_EQ(CopyPolicyId(kDirToVm, 3), 0x8003);
+  EXPECT_EQ(CopyPolicyId(kDirToVm, 0x7fff), 0xffff);
+}
+
 // ------------------------------------------------------------ flow hash
 
 TEST(SymmetricFlowHashTest, SwappedEndpointsHashTheSame) {
