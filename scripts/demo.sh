@@ -46,7 +46,7 @@ vsctl() {
 
 echo "== starting vswitchd (log: $WORK/vswitchd.log)"
 "$VSWITCHD" --socket="$SOCK" --file_prefix="$TAG" --idle_sleep_us=200 --mbufs=8192 \
-  >"$WORK/vswitchd.log" 2>&1 &
+  --config="$WORK/config.textproto" >"$WORK/vswitchd.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 300); do
   "$VSCTL_BIN" --socket "$SOCK" show health >/dev/null 2>&1 && break

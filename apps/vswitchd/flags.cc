@@ -34,6 +34,9 @@ DEFINE_uint32(idle_polls, 256, "empty polls before an idle sleep, 1..1000000");
 DEFINE_uint32(flow_cache_entries, 65536, "flow cache entries per forwarding lcore, 64..16777216");
 DEFINE_bool(mac_learning, true, "learn source MACs into the FDB");
 DEFINE_uint32(mac_aging_sec, 300, "learned MACs expire after this many seconds idle, 1..86400");
+DEFINE_string(config, "/var/lib/vswitch/config.textproto",
+              "configuration file (protobuf text format): restored at start, rewritten "
+              "atomically after every accepted change; empty = no persistence");
 
 namespace {
 
@@ -98,6 +101,14 @@ bool ValidateIdleSleep(const char* f, uint32_t v) { return InRange(f, v, 0, 1000
 bool ValidateIdlePolls(const char* f, uint32_t v) { return InRange(f, v, 1, 1000000); }
 bool ValidateFlowCache(const char* f, uint32_t v) { return InRange(f, v, 64, 16777216); }
 bool ValidateAging(const char* f, uint32_t v) { return InRange(f, v, 1, 86400); }
+bool ValidateConfigPath(const char* flag, const std::string& v) {
+  if (!v.empty() && (v.back() == '/' || v.size() > 4000)) {
+    FlagError() = absl::StrFormat("--%s=%s: want a file path (or empty to disable persistence)",
+                                  flag, v.c_str());
+    return false;
+  }
+  return true;
+}
 
 DEFINE_validator(socket, &ValidateSocket);
 DEFINE_validator(main_lcore, &ValidateMainLcore);
@@ -110,6 +121,7 @@ DEFINE_validator(idle_sleep_us, &ValidateIdleSleep);
 DEFINE_validator(idle_polls, &ValidateIdlePolls);
 DEFINE_validator(flow_cache_entries, &ValidateFlowCache);
 DEFINE_validator(mac_aging_sec, &ValidateAging);
+DEFINE_validator(config, &ValidateConfigPath);
 
 [[noreturn]] void Fail(const std::string& msg) {
   std::fprintf(stderr, "vswitchd: %s (see --help)\n", msg.c_str());

@@ -21,6 +21,7 @@ DECLARE_uint32(idle_polls);
 DECLARE_uint32(flow_cache_entries);
 DECLARE_bool(mac_learning);
 DECLARE_uint32(mac_aging_sec);
+DECLARE_string(config);
 
 namespace vswitch::app {
 

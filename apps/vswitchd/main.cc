@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,12 @@
 #include "apps/vswitchd/dpdk_log.h"
 #include "apps/vswitchd/flags.h"
 #include "lib/dpdk/mempool.h"
+#include "vswitch/control/config_file.h"
 #include "vswitch/control/config_store.h"
 #include "vswitch/control/port_manager.h"
 #include "vswitch/control/snapshot_publisher.h"
 #include "vswitch/control/stats.h"
+#include "vswitch/control/telemetry.h"
 #include "vswitch/dataplane/forwarding_loop.h"
 #include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/rpc/vswitch_service.h"
@@ -177,6 +180,17 @@ int Run(int argc, char** argv) {
   FLAGS_logtostderr = FLAGS_log_dir.empty();
   google::InitGoogleLogging("vswitchd");
   const std::vector<uint32_t> fwd = FwdLcores();
+  // A corrupt or invalid config file stops the start before anything else
+  // (one line naming the file and line or field, exit 2; the file is left
+  // as it is).
+  std::optional<v1::Config> saved_config;
+  if (!FLAGS_config.empty()) {
+    auto loaded = control::LoadConfigFile(FLAGS_config);
+    if (!loaded.ok()) {
+      Exit2(absl::StrFormat("--config: %s", loaded.status().message()));
+    }
+    saved_config = *std::move(loaded);
+  }
   PrepareSocketPath(FLAGS_socket);
 
   std::vector<std::string> eal_args = EalArgs(fwd);
@@ -244,10 +258,19 @@ int Run(int argc, char** argv) {
       control::ConfigStoreOptions{.n_workers = n_workers,
                                   .mac_learning = FLAGS_mac_learning,
                                   .mac_aging = absl::Seconds(FLAGS_mac_aging_sec),
-                                  .pool = pool->get()},
+                                  .pool = pool->get(),
+                                  .config_path = FLAGS_config},
       publisher->get(), &ports, &stats);
   absl::Status st = store.Start();
   LOG_IF(FATAL, !st.ok()) << "initial snapshot: " << st;
+  // Restored before the workers start and before any RPC is served.
+  if (saved_config.has_value()) {
+    st = store.RestoreConfig(*saved_config);
+    if (!st.ok()) {
+      Exit2(absl::StrFormat("--config: %s: cannot restore (file left as it is): %s",
+                            FLAGS_config, st.message()));
+    }
+  }
 
   // The encap worker writes the counters of the lcore it runs on: its own,
   // or the first forwarding lcore's when interleaved there.
@@ -289,6 +312,7 @@ int Run(int argc, char** argv) {
     LOG(INFO) << "encap worker on lcore " << FLAGS_encap_lcore;
   }
 
+  control::RegisterTelemetry(&store);
   rpc::VSwitchService service(&store, n_workers);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + FLAGS_socket, grpc::InsecureServerCredentials());
@@ -342,6 +366,7 @@ int Run(int argc, char** argv) {
 
   LOG(INFO) << "shutting down";
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  control::UnregisterTelemetry();  // Before the store and the mempools go.
   store.Shutdown();
   for (auto& l : loops) {
     l->RequestStop();

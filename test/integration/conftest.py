@@ -62,6 +62,8 @@ class Daemon:
             f"--file_prefix={self.prefix}",
             "--idle_sleep_us=200",
             "--mbufs=8192",
+            # Per-daemon persistence: tests never share (or touch the host's) config.
+            f"--config={os.path.join(workdir, 'config.textproto')}",
         ] + list(extra_flags)
         self.proc = None
 

@@ -39,6 +39,10 @@ struct ConfigStoreOptions {
   rte_mempool* pool = nullptr;
   // Entries of each (worker, destination) mirror ring; a power of two.
   uint32_t mirror_ring_size = 1024;
+  // Where every accepted configuration change is persisted (protobuf text
+  // format, written atomically before the change is published). Empty: no
+  // persistence.
+  std::string config_path;
 };
 
 // Transmit queues of the uplink: one per forwarding worker, then the encap
@@ -98,11 +102,32 @@ class ConfigStore {
   void AgeMacs(absl::Time now);
 
   uint64_t generation() const;
+  // The running configuration (what is persisted).
   v1::Config config() const;
 
+  // Replaces the whole configuration as one change. `config` is normalised
+  // (defaults as on creation) and validated whole; objects are matched to
+  // running ones by name and keep their ids (ids in `config` are ignored;
+  // new objects get fresh ones); vports whose device settings (driver,
+  // queues, kind, uplink MTU) are unchanged keep their DPDK port and
+  // counters. New devices are created first, one snapshot is published,
+  // then removed devices are destroyed. Returns the new snapshot generation.
+  // Codes: those of ValidateConfig (field paths "vports[1].vnet"), Unavailable
+  // (a device, or persisting), ResourceExhausted (counter slots, rings). On
+  // error nothing changed.
+  absl::StatusOr<uint64_t> ApplyConfig(const v1::Config& config);
+
+  // Startup: applies a configuration read from the config file onto the
+  // empty store through the same path as ApplyConfig, keeping the file's ids
+  // (next ids continue above them) and without rewriting the file.
+  absl::Status RestoreConfig(const v1::Config& config);
+
  private:
-  // Validates `candidate` whole, builds and publishes its snapshot, commits.
+  // Validates `candidate` whole, builds its snapshot, persists it when it
+  // differs from config_ (Unavailable when that fails), publishes, commits.
   absl::Status Commit(v1::Config candidate) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<uint64_t> ApplyConfigLocked(const v1::Config& config, bool restore)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::VPort WithRuntime(const v1::VPort& vp) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const v1::VNet* FindVNet(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int FindVPortIndex(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -138,6 +163,12 @@ class ConfigStore {
   uint32_t next_vport_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint32_t next_dest_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint32_t next_session_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Makes vdev names of devices created by ApplyConfig unique (above any
+  // vport id, which AddVPort uses).
+  uint32_t next_device_unique_ ABSL_GUARDED_BY(mu_) = 0x10000;
+  // Off during restore (the file already holds the config) and shutdown
+  // (tearing down must not empty the file).
+  bool persist_ ABSL_GUARDED_BY(mu_) = true;
   // Stable counter slots (0..31) by session / destination id.
   absl::flat_hash_map<uint32_t, uint16_t> session_slots_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint32_t, uint16_t> dest_slots_ ABSL_GUARDED_BY(mu_);

@@ -75,6 +75,10 @@ class VSwitchService final : public v1::VSwitch::Service {
   grpc::Status ListNeighbors(grpc::ServerContext*, const v1::ListNeighborsRequest*,
                              v1::ListNeighborsResponse*) override;
 
+  grpc::Status GetConfig(grpc::ServerContext*, const v1::GetConfigRequest*, v1::Config*) override;
+  grpc::Status ApplyConfig(grpc::ServerContext*, const v1::ApplyConfigRequest*,
+                           v1::ApplyConfigResponse*) override;
+
   grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest*, v1::Stats*) override;
   grpc::Status ClearStats(grpc::ServerContext*, const v1::ClearStatsRequest*,
                           v1::ClearStatsResponse*) override;
