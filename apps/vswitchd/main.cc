@@ -43,6 +43,7 @@
 #include "vswitch/control/port_manager.h"
 #include "vswitch/control/snapshot_publisher.h"
 #include "vswitch/control/stats.h"
+#include "vswitch/control/telemetry.h"
 #include "vswitch/dataplane/forwarding_loop.h"
 #include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/rpc/vswitch_service.h"
@@ -311,6 +312,7 @@ int Run(int argc, char** argv) {
     LOG(INFO) << "encap worker on lcore " << FLAGS_encap_lcore;
   }
 
+  control::RegisterTelemetry(&store);
   rpc::VSwitchService service(&store, n_workers);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + FLAGS_socket, grpc::InsecureServerCredentials());
@@ -364,6 +366,7 @@ int Run(int argc, char** argv) {
 
   LOG(INFO) << "shutting down";
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  control::UnregisterTelemetry();  // Before the store and the mempools go.
   store.Shutdown();
   for (auto& l : loops) {
     l->RequestStop();
