@@ -10,6 +10,7 @@ PACKAGES=(
   libabsl-dev libgflags-dev libgoogle-glog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libedit-dev
   python3-pytest python3-scapy python3-grpcio python3-protobuf
   tshark tcpdump iproute2 iputils-ping tmux
 )

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// vsctl: one-shot vswitch shell. `vsctl [OPTIONS] COMMAND [ARGS]` runs one
+// vsctl: the vswitch shell. `vsctl [OPTIONS] COMMAND [ARGS]` runs one
 // command (one RPC to vswitchd) and exits 0 (done), 1 (the daemon returned
-// an error) or 2 (bad command line).
+// an error) or 2 (bad command line). `vsctl -f FILE` runs a file of
+// commands and stops at the first error; `vsctl` alone opens the prompt.
 //
 // The few global options are parsed by hand rather than with gflags: they
 // must stop at the first command word (names such as "-x" are arguments
@@ -17,7 +18,9 @@
 #include "vswitch/shell/client.h"
 #include "vswitch/shell/command_table.h"
 #include "vswitch/shell/commands.h"
+#include "vswitch/shell/interactive_shell.h"
 #include "vswitch/shell/printer.h"
+#include "vswitch/shell/script_runner.h"
 
 namespace vswitch::shell {
 namespace {
@@ -28,6 +31,8 @@ struct Options {
   std::string socket;
   bool json = false;
   bool help = false;
+  // -f FILE: run the commands of FILE.
+  std::string script;
   // The command line after the options.
   std::vector<std::string> command;
 };
@@ -50,6 +55,18 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
       options->json = true;
     } else if (arg == "--help" || arg == "-h") {
       options->help = true;
+    } else if (arg == "-f" || arg == "--file" || arg.starts_with("--file=")) {
+      std::string_view value;
+      if (arg.starts_with("--file=")) {
+        value = arg.substr(std::string_view("--file=").size());
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      }
+      if (value.empty()) {
+        *error = std::string(arg.substr(0, arg.find('='))) + " needs a FILE";
+        return false;
+      }
+      options->script = std::string(value);
     } else if (arg == "--socket" || arg.starts_with("--socket=")) {
       std::string_view value;
       if (arg == "--socket") {
@@ -77,7 +94,15 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
 
 void PrintUsage(const CommandTable& table, std::ostream& out) {
   out << "usage: vsctl [--socket PATH] [--json] COMMAND [ARGS...]\n"
+         "       vsctl [--socket PATH] [--json] -f FILE\n"
+         "       vsctl [--socket PATH]\n"
          "       vsctl help [VERB [OBJECT]]\n"
+         "\n"
+         "With no command, vsctl opens a prompt (vsctl> ): Tab completes command\n"
+         "words, keywords and names of existing objects; `help`, `quit`. History\n"
+         "is kept in $VSCTL_HISTORY, else ~/.vsctl_history.\n"
+         "-f FILE runs FILE's commands, one per line (# comments, blank lines\n"
+         "skipped), and stops at the first error: FILE:LINE: ERROR, its exit code.\n"
          "\n"
          "Options, before the command:\n"
          "  --socket PATH  vswitchd's gRPC socket (default: $VSCTL_SOCKET, else\n"
@@ -85,6 +110,7 @@ void PrintUsage(const CommandTable& table, std::ostream& out) {
       << kDefaultSocket
       << ")\n"
          "  --json         print the daemon's reply as JSON\n"
+         "  -f, --file FILE  run the commands of FILE\n"
          "  -h, --help     print this help\n"
          "\n"
          "Commands:\n";
@@ -105,12 +131,22 @@ int Main(int argc, char** argv) {
     PrintUsage(table, std::cout);
     return kExitOk;
   }
-  if (options.command.empty()) {
-    // Until the interactive mode exists, no command is a usage error.
-    PrintUsage(table, std::cerr);
-    return kExitUsage;
-  }
   Client client(options.socket);
+  if (!options.script.empty()) {
+    if (!options.command.empty()) {
+      std::cerr << "error: -f FILE takes no command on the command line\n";
+      return kExitUsage;
+    }
+    return RunScript(table, client, options.script, options.json, std::cout, std::cerr);
+  }
+  if (options.command.empty()) {
+    if (options.json) {
+      std::cerr << "error: --json needs a command or -f FILE\n";
+      return kExitUsage;
+    }
+    InteractiveShell shell(table, client, ShellOptions{.history_path = DefaultHistoryPath()});
+    return shell.Run();
+  }
   Printer printer(std::cout, std::cerr, options.json);
   return table.Execute(options.command, client, printer);
 }

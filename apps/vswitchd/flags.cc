@@ -37,6 +37,11 @@ DEFINE_uint32(mac_aging_sec, 300, "learned MACs expire after this many seconds i
 DEFINE_string(config, "/var/lib/vswitch/config.textproto",
               "configuration file (protobuf text format): restored at start, rewritten "
               "atomically after every accepted change; empty = no persistence");
+DEFINE_bool(interactive, false,
+            "run the vsctl shell (prompt vswitchd> ) on this terminal over --socket; quitting "
+            "it stops the daemon");
+DEFINE_bool(detach_shell_on_quit, false,
+            "with --interactive: quitting the shell leaves the daemon running");
 
 namespace {
 

@@ -22,6 +22,8 @@ DECLARE_uint32(flow_cache_entries);
 DECLARE_bool(mac_learning);
 DECLARE_uint32(mac_aging_sec);
 DECLARE_string(config);
+DECLARE_bool(interactive);
+DECLARE_bool(detach_shell_on_quit);
 
 namespace vswitch::app {
 

@@ -47,6 +47,7 @@
 #include "vswitch/dataplane/forwarding_loop.h"
 #include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/rpc/vswitch_service.h"
+#include "vswitch/shell/shell_thread.h"
 
 namespace vswitch::app {
 namespace {
@@ -331,6 +332,23 @@ int Run(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
+  // --interactive: the vsctl shell on this terminal, a client of our own
+  // socket. Quitting it stops the daemon as SIGTERM does, unless
+  // --detach_shell_on_quit.
+  std::unique_ptr<shell::ShellThread> shell_thread;
+  if (FLAGS_interactive) {
+    shell_thread = std::make_unique<shell::ShellThread>(
+        FLAGS_socket,
+        shell::ShellOptions{.prompt = "vswitchd> ",
+                            .history_path = shell::DefaultHistoryPath(),
+                            .handle_signals = false},
+        [] {
+          if (!FLAGS_detach_shell_on_quit) {
+            g_stop.store(true);
+          }
+        });
+  }
+
   // Main loop: learning, aging, reclaim. Sleeps between rounds: none of it
   // is latency critical (a new MAC floods until learned).
   std::vector<dataplane::LearnEvent> events(1024);
@@ -364,6 +382,7 @@ int Run(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(2));
   }
 
+  shell_thread.reset();  // Ends the prompt and restores the terminal.
   LOG(INFO) << "shutting down";
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   control::UnregisterTelemetry();  // Before the store and the mempools go.

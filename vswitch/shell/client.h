@@ -35,8 +35,15 @@ class Client {
   // daemon's codes are listed in vswitch.proto.
   template <typename Request, typename Response>
   grpc::Status Call(Method<Request, Response> method, const Request& request, Response* response) {
+    return Call(method, request, response, kDeadline);
+  }
+
+  // The same with the given deadline, e.g. a short one for tab completion.
+  template <typename Request, typename Response>
+  grpc::Status Call(Method<Request, Response> method, const Request& request, Response* response,
+                    std::chrono::milliseconds deadline) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+    context.set_deadline(std::chrono::system_clock::now() + deadline);
     return (stub_.get()->*method)(&context, request, response);
   }
 

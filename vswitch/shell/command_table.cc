@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace vswitch::shell {
 namespace {
@@ -137,6 +138,10 @@ std::string Synopsis(const Command& command) {
     absl::StrAppend(&text, " ", Synopsis(spec));
   }
   return text;
+}
+
+std::vector<std::string> SplitWords(const std::string& line) {
+  return absl::StrSplit(line, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
 }
 
 CommandTable::CommandTable(std::vector<Command> commands) : commands_(std::move(commands)) {}

@@ -56,6 +56,10 @@ struct Command {
 // "add vnet NAME tenant TENANT vni N [prefix CIDR]...".
 std::string Synopsis(const Command& command);
 
+// Splits one typed or scripted command line into words at spaces and tabs
+// (no quoting: no argument holds a space).
+std::vector<std::string> SplitWords(const std::string& line);
+
 // A parsed command line.
 struct Invocation {
   const Command* command = nullptr;
