@@ -80,23 +80,38 @@ bool WriteAll(int fd, const std::string& data) {
 
 }  // namespace
 
+void NormalizeVPort(v1::VPort* vp) {
+  vp->clear_port_id();
+  vp->clear_mac();
+  vp->clear_link_up();
+  if (vp->kind() == v1::VPORT_KIND_UNSPECIFIED) {
+    vp->set_kind(v1::VPORT_KIND_VM);
+  }
+  if (vp->queues() == 0) {
+    vp->set_queues(1);
+  }
+  if (vp->admin_state() == v1::ADMIN_STATE_UNSPECIFIED) {
+    vp->set_admin_state(v1::ADMIN_STATE_UP);
+  }
+  if (vp->kind() == v1::VPORT_KIND_UPLINK && vp->uplink().mtu() == 0) {
+    vp->mutable_uplink()->set_mtu(1500);
+  }
+}
+
+void NormalizeTapSession(v1::TapSession* s) {
+  if (s->direction() == v1::TAP_DIRECTION_UNSPECIFIED) {
+    s->set_direction(v1::TAP_DIRECTION_BOTH);
+  }
+  for (auto& r : *s->mutable_rules()) {
+    if (r.action() == v1::TAP_ACTION_UNSPECIFIED) {
+      r.set_action(v1::TAP_ACTION_ACCEPT);
+    }
+  }
+}
+
 void NormalizeConfig(v1::Config* c) {
   for (auto& vp : *c->mutable_vports()) {
-    vp.clear_port_id();
-    vp.clear_mac();
-    vp.clear_link_up();
-    if (vp.kind() == v1::VPORT_KIND_UNSPECIFIED) {
-      vp.set_kind(v1::VPORT_KIND_VM);
-    }
-    if (vp.queues() == 0) {
-      vp.set_queues(1);
-    }
-    if (vp.admin_state() == v1::ADMIN_STATE_UNSPECIFIED) {
-      vp.set_admin_state(v1::ADMIN_STATE_UP);
-    }
-    if (vp.kind() == v1::VPORT_KIND_UPLINK && vp.uplink().mtu() == 0) {
-      vp.mutable_uplink()->set_mtu(1500);
-    }
+    NormalizeVPort(&vp);
   }
   for (auto& e : *c->mutable_fdb()) {
     e.clear_type();
@@ -111,14 +126,7 @@ void NormalizeConfig(v1::Config* c) {
     }
   }
   for (auto& s : *c->mutable_tap_sessions()) {
-    if (s.direction() == v1::TAP_DIRECTION_UNSPECIFIED) {
-      s.set_direction(v1::TAP_DIRECTION_BOTH);
-    }
-    for (auto& r : *s.mutable_rules()) {
-      if (r.action() == v1::TAP_ACTION_UNSPECIFIED) {
-        r.set_action(v1::TAP_ACTION_ACCEPT);
-      }
-    }
+    NormalizeTapSession(&s);
   }
   for (auto& n : *c->mutable_neighbors()) {
     n.clear_state();

@@ -26,6 +26,10 @@ absl::StatusOr<v1::Config> ParseConfigText(const std::string& text, const std::s
 // rule action ACCEPT), canonical MACs, and clears output-only fields, so a
 // config equal to the running one compares equal.
 void NormalizeConfig(v1::Config* config);
+// The defaults of one vport / session, as their create RPCs apply them.
+// Output-only fields of the vport are cleared.
+void NormalizeVPort(v1::VPort* vport);
+void NormalizeTapSession(v1::TapSession* session);
 
 // Reads, parses, normalises and validates (ValidateConfig) the file at `path`. nullopt
 // when it does not exist. Errors name the file first: "PATH:3:7: ..." for

@@ -46,6 +46,17 @@ bool SameMac(const std::string& a, const net::MacAddress& b) {
   return m.ok() && *m == b;
 }
 
+// Index of the element named `name` in a repeated field, or -1.
+template <typename Repeated>
+int IndexByName(const Repeated& items, const std::string& name) {
+  for (int i = 0; i < items.size(); ++i) {
+    if (items.Get(i).name() == name) {
+      return i;
+    }
+  }
+  return -1;
+}
+
 // The smallest slot (0..31) no entry of `slots` uses, or -1.
 int FreeSlot(const absl::flat_hash_map<uint32_t, uint16_t>& slots) {
   uint32_t used = 0;
@@ -168,12 +179,7 @@ const v1::VNet* ConfigStore::FindVNet(const std::string& name) const {
 }
 
 int ConfigStore::FindVPortIndex(const std::string& name) const {
-  for (int i = 0; i < config_.vports_size(); ++i) {
-    if (config_.vports(i).name() == name) {
-      return i;
-    }
-  }
-  return -1;
+  return IndexByName(config_.vports(), name);
 }
 
 // ------------------------------------------------------------------- VNets
@@ -316,21 +322,7 @@ absl::StatusOr<v1::VPort> ConfigStore::AddVPort(const v1::VPort& req) {
   absl::MutexLock lock(&mu_);
   v1::VPort vp = req;
   vp.clear_id();
-  vp.clear_port_id();
-  vp.clear_mac();
-  vp.clear_link_up();
-  if (vp.kind() == v1::VPORT_KIND_UNSPECIFIED) {
-    vp.set_kind(v1::VPORT_KIND_VM);
-  }
-  if (vp.queues() == 0) {
-    vp.set_queues(1);
-  }
-  if (vp.admin_state() == v1::ADMIN_STATE_UNSPECIFIED) {
-    vp.set_admin_state(v1::ADMIN_STATE_UP);
-  }
-  if (vp.kind() == v1::VPORT_KIND_UPLINK && vp.uplink().mtu() == 0) {
-    vp.mutable_uplink()->set_mtu(1500);
-  }
+  NormalizeVPort(&vp);
   VS_RETURN_IF_ERROR(ValidateVPort(vp, config_, "vport.", /*check_host=*/true));
   vp.set_id(next_vport_id_);
   v1::Config candidate = config_;
@@ -702,12 +694,7 @@ absl::StatusOr<v1::MirrorDestination> ConfigStore::CreateMirrorDestination(
 
 absl::Status ConfigStore::DeleteMirrorDestination(const std::string& name) {
   absl::MutexLock lock(&mu_);
-  int idx = -1;
-  for (int i = 0; i < config_.destinations_size(); ++i) {
-    if (config_.destinations(i).name() == name) {
-      idx = i;
-    }
-  }
+  const int idx = IndexByName(config_.destinations(), name);
   if (idx < 0) {
     return absl::NotFoundError(absl::StrFormat("name: destination '%s' does not exist", name));
   }
@@ -745,14 +732,7 @@ v1::ListMirrorDestinationsResponse ConfigStore::ListMirrorDestinations() const {
 v1::TapSession ConfigStore::NormalizedSession(const v1::TapSession& req, uint32_t id) {
   v1::TapSession s = req;
   s.set_id(id);
-  if (s.direction() == v1::TAP_DIRECTION_UNSPECIFIED) {
-    s.set_direction(v1::TAP_DIRECTION_BOTH);
-  }
-  for (auto& r : *s.mutable_rules()) {
-    if (r.action() == v1::TAP_ACTION_UNSPECIFIED) {
-      r.set_action(v1::TAP_ACTION_ACCEPT);
-    }
-  }
+  NormalizeTapSession(&s);
   return s;
 }
 
@@ -781,12 +761,7 @@ absl::StatusOr<v1::TapSession> ConfigStore::CreateTapSession(const v1::TapSessio
 
 absl::StatusOr<v1::TapSession> ConfigStore::UpdateTapSession(const v1::TapSession& req) {
   absl::MutexLock lock(&mu_);
-  int idx = -1;
-  for (int i = 0; i < config_.tap_sessions_size(); ++i) {
-    if (config_.tap_sessions(i).name() == req.name()) {
-      idx = i;
-    }
-  }
+  const int idx = IndexByName(config_.tap_sessions(), req.name());
   if (idx < 0) {
     return absl::NotFoundError(
         absl::StrFormat("session.name: TAP session '%s' does not exist", req.name()));
@@ -804,12 +779,7 @@ absl::StatusOr<v1::TapSession> ConfigStore::UpdateTapSession(const v1::TapSessio
 
 absl::Status ConfigStore::DeleteTapSession(const std::string& name) {
   absl::MutexLock lock(&mu_);
-  int idx = -1;
-  for (int i = 0; i < config_.tap_sessions_size(); ++i) {
-    if (config_.tap_sessions(i).name() == name) {
-      idx = i;
-    }
-  }
+  const int idx = IndexByName(config_.tap_sessions(), name);
   if (idx < 0) {
     return absl::NotFoundError(absl::StrFormat("name: TAP session '%s' does not exist", name));
   }
