@@ -35,30 +35,6 @@ using vswitch::dataplane::MirrorStage;
 using vswitch::dataplane::SessionInfo;
 using vswitch::dataplane::Snapshot;
 
-// Probes, configures (1 RX, 1 TX queue) and starts a net_null port.
-int StartNullPort(const std::string& name, rte_mempool* mp, uint16_t* port) {
-  int ret = rte_dev_probe(name.c_str());
-  if (ret != 0) {
-    return ret;
-  }
-  if ((ret = rte_eth_dev_get_port_by_name(name.c_str(), port)) != 0) {
-    return ret;
-  }
-  rte_eth_conf conf{};
-  if ((ret = rte_eth_dev_configure(*port, 1, 1, &conf)) != 0 ||
-      (ret = rte_eth_rx_queue_setup(*port, 0, 512, SOCKET_ID_ANY, nullptr, mp)) != 0 ||
-      (ret = rte_eth_tx_queue_setup(*port, 0, 512, SOCKET_ID_ANY, nullptr)) != 0) {
-    return ret;
-  }
-  return rte_eth_dev_start(*port);
-}
-
-void StopNullPort(uint16_t port, const std::string& name) {
-  rte_eth_dev_stop(port);
-  rte_eth_dev_close(port);
-  rte_eal_hotplug_remove("vdev", name.c_str());
-}
-
 void BM_EncapPollBurst(benchmark::State& state) {
   static int seq = 0;
   const int id = seq++;
@@ -73,7 +49,7 @@ void BM_EncapPollBurst(benchmark::State& state) {
   const std::string up_name = "net_null_encap" + std::to_string(id);
   uint16_t up = 0;
   if (mp == nullptr || clones == nullptr || headers == nullptr ||
-      StartNullPort(up_name, mp, &up) != 0) {
+      bench::StartNullPort(up_name, mp, &up) != 0) {
     state.SkipWithError("mempools or net_null uplink");
     rte_mempool_free(mp);
     rte_mempool_free(clones);
@@ -92,7 +68,7 @@ void BM_EncapPollBurst(benchmark::State& state) {
   rte_mbuf* pkts[kMaxBurst];
   if (!bench::AllocFrames(mp, pkts, kMaxBurst, static_cast<uint16_t>(frame.size()))) {
     state.SkipWithError("alloc");
-    StopNullPort(up, up_name);
+    bench::StopNullPort(up, up_name);
     return;
   }
   // Different flows, so the hash and the source port vary per packet.
@@ -152,7 +128,7 @@ void BM_EncapPollBurst(benchmark::State& state) {
 
   snap.reset();
   rte_ring_free(ring);
-  StopNullPort(up, up_name);
+  bench::StopNullPort(up, up_name);
   rte_pktmbuf_free_bulk(pkts, kMaxBurst);
   rte_mempool_free(headers);
   rte_mempool_free(clones);

@@ -32,30 +32,6 @@ using vswitch::dataplane::PackFdbValue;
 using vswitch::dataplane::PortInfo;
 using vswitch::dataplane::Snapshot;
 
-// Probes, configures (1 RX, 1 TX queue) and starts a net_null port.
-int StartNullPort(const std::string& name, rte_mempool* mp, uint16_t* port) {
-  int ret = rte_dev_probe(name.c_str());
-  if (ret != 0) {
-    return ret;
-  }
-  if ((ret = rte_eth_dev_get_port_by_name(name.c_str(), port)) != 0) {
-    return ret;
-  }
-  rte_eth_conf conf{};
-  if ((ret = rte_eth_dev_configure(*port, 1, 1, &conf)) != 0 ||
-      (ret = rte_eth_rx_queue_setup(*port, 0, 512, SOCKET_ID_ANY, nullptr, mp)) != 0 ||
-      (ret = rte_eth_tx_queue_setup(*port, 0, 512, SOCKET_ID_ANY, nullptr)) != 0) {
-    return ret;
-  }
-  return rte_eth_dev_start(*port);
-}
-
-void StopNullPort(uint16_t port, const std::string& name) {
-  rte_eth_dev_stop(port);
-  rte_eth_dev_close(port);
-  rte_eal_hotplug_remove("vdev", name.c_str());
-}
-
 void BM_ForwarderKnownUnicastBurst(benchmark::State& state) {
   static int seq = 0;
   const int id = seq++;
@@ -68,7 +44,8 @@ void BM_ForwarderKnownUnicastBurst(benchmark::State& state) {
   }
   uint16_t in_port = 0;
   uint16_t out_port = 0;
-  if (StartNullPort(in_name, mp, &in_port) != 0 || StartNullPort(out_name, mp, &out_port) != 0) {
+  if (bench::StartNullPort(in_name, mp, &in_port) != 0 ||
+      bench::StartNullPort(out_name, mp, &out_port) != 0) {
     state.SkipWithError("net_null ports");
     rte_mempool_free(mp);
     return;
@@ -137,8 +114,8 @@ void BM_ForwarderKnownUnicastBurst(benchmark::State& state) {
   stats.reset();
   snap.reset();
   rte_ring_free(learn);
-  StopNullPort(in_port, in_name);
-  StopNullPort(out_port, out_name);
+  bench::StopNullPort(in_port, in_name);
+  bench::StopNullPort(out_port, out_name);
   rte_mempool_free(mp);
 }
 BENCHMARK(BM_ForwarderKnownUnicastBurst);
