@@ -8,6 +8,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace vswitch {
 
@@ -17,6 +18,16 @@ inline grpc::Status ToGrpcStatus(const absl::Status& status) {
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
                       std::string(status.message()));
+}
+
+// Copies an OK result into the RPC response, or returns its error.
+template <typename T>
+grpc::Status ReplyWith(const absl::StatusOr<T>& r, T* resp) {
+  if (!r.ok()) {
+    return ToGrpcStatus(r.status());
+  }
+  *resp = *r;
+  return grpc::Status::OK;
 }
 
 }  // namespace vswitch

@@ -7,12 +7,7 @@ namespace vswitch::rpc {
 
 grpc::Status VSwitchService::AddFdbEntry(grpc::ServerContext*, const v1::AddFdbEntryRequest* req,
                                          v1::FdbEntry* resp) {
-  auto r = store_->AddFdbEntry(req->entry());
-  if (!r.ok()) {
-    return ToGrpcStatus(r.status());
-  }
-  *resp = *r;
-  return grpc::Status::OK;
+  return ReplyWith(store_->AddFdbEntry(req->entry()), resp);
 }
 
 grpc::Status VSwitchService::RemoveFdbEntry(grpc::ServerContext*,
@@ -23,12 +18,7 @@ grpc::Status VSwitchService::RemoveFdbEntry(grpc::ServerContext*,
 
 grpc::Status VSwitchService::ListFdb(grpc::ServerContext*, const v1::ListFdbRequest* req,
                                      v1::ListFdbResponse* resp) {
-  auto r = store_->ListFdb(req->vnet());
-  if (!r.ok()) {
-    return ToGrpcStatus(r.status());
-  }
-  *resp = *r;
-  return grpc::Status::OK;
+  return ReplyWith(store_->ListFdb(req->vnet()), resp);
 }
 
 grpc::Status VSwitchService::FlushFdb(grpc::ServerContext*, const v1::FlushFdbRequest* req,

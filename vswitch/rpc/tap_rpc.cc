@@ -4,24 +4,10 @@
 #include "vswitch/rpc/vswitch_service.h"
 
 namespace vswitch::rpc {
-namespace {
-
-// Copies an OK result into the response, or returns the error.
-template <typename T>
-grpc::Status Reply(const absl::StatusOr<T>& r, T* resp) {
-  if (!r.ok()) {
-    return ToGrpcStatus(r.status());
-  }
-  *resp = *r;
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status VSwitchService::CreateMirrorDestination(grpc::ServerContext*,
                                                      const v1::CreateMirrorDestinationRequest* req,
                                                      v1::MirrorDestination* resp) {
-  return Reply(store_->CreateMirrorDestination(req->destination()), resp);
+  return ReplyWith(store_->CreateMirrorDestination(req->destination()), resp);
 }
 
 grpc::Status VSwitchService::DeleteMirrorDestination(grpc::ServerContext*,
@@ -40,13 +26,13 @@ grpc::Status VSwitchService::ListMirrorDestinations(grpc::ServerContext*,
 grpc::Status VSwitchService::CreateTapSession(grpc::ServerContext*,
                                               const v1::CreateTapSessionRequest* req,
                                               v1::TapSession* resp) {
-  return Reply(store_->CreateTapSession(req->session()), resp);
+  return ReplyWith(store_->CreateTapSession(req->session()), resp);
 }
 
 grpc::Status VSwitchService::UpdateTapSession(grpc::ServerContext*,
                                               const v1::UpdateTapSessionRequest* req,
                                               v1::TapSession* resp) {
-  return Reply(store_->UpdateTapSession(req->session()), resp);
+  return ReplyWith(store_->UpdateTapSession(req->session()), resp);
 }
 
 grpc::Status VSwitchService::DeleteTapSession(grpc::ServerContext*,
@@ -64,7 +50,7 @@ grpc::Status VSwitchService::ListTapSessions(grpc::ServerContext*,
 
 grpc::Status VSwitchService::SetNeighbor(grpc::ServerContext*, const v1::SetNeighborRequest* req,
                                          v1::Neighbor* resp) {
-  return Reply(store_->SetNeighbor(req->neighbor()), resp);
+  return ReplyWith(store_->SetNeighbor(req->neighbor()), resp);
 }
 
 grpc::Status VSwitchService::DeleteNeighbor(grpc::ServerContext*,

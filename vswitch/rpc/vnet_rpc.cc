@@ -7,12 +7,7 @@ namespace vswitch::rpc {
 
 grpc::Status VSwitchService::CreateVNet(grpc::ServerContext*, const v1::CreateVNetRequest* req,
                                         v1::VNet* resp) {
-  auto r = store_->CreateVNet(req->vnet());
-  if (!r.ok()) {
-    return ToGrpcStatus(r.status());
-  }
-  *resp = *r;
-  return grpc::Status::OK;
+  return ReplyWith(store_->CreateVNet(req->vnet()), resp);
 }
 
 grpc::Status VSwitchService::DeleteVNet(grpc::ServerContext*, const v1::DeleteVNetRequest* req,

@@ -7,12 +7,7 @@ namespace vswitch::rpc {
 
 grpc::Status VSwitchService::AddVPort(grpc::ServerContext*, const v1::AddVPortRequest* req,
                                       v1::VPort* resp) {
-  auto r = store_->AddVPort(req->vport());
-  if (!r.ok()) {
-    return ToGrpcStatus(r.status());
-  }
-  *resp = *r;
-  return grpc::Status::OK;
+  return ReplyWith(store_->AddVPort(req->vport()), resp);
 }
 
 grpc::Status VSwitchService::RemoveVPort(grpc::ServerContext*, const v1::RemoveVPortRequest* req,
@@ -29,12 +24,7 @@ grpc::Status VSwitchService::ListVPorts(grpc::ServerContext*, const v1::ListVPor
 grpc::Status VSwitchService::SetVPortAdminState(grpc::ServerContext*,
                                                 const v1::SetVPortAdminStateRequest* req,
                                                 v1::VPort* resp) {
-  auto r = store_->SetVPortAdminState(req->name(), req->admin_state());
-  if (!r.ok()) {
-    return ToGrpcStatus(r.status());
-  }
-  *resp = *r;
-  return grpc::Status::OK;
+  return ReplyWith(store_->SetVPortAdminState(req->name(), req->admin_state()), resp);
 }
 
 }  // namespace vswitch::rpc
