@@ -289,3 +289,19 @@ def test_vswitchd_detach_shell_on_quit_keeps_serving(interactive_daemon):
     wait_for(lambda: d.rc() is not None, timeout=30, what="vswitchd to exit on SIGTERM")
     assert d.rc() == 0
     assert not os.path.exists(d.daemon.socket)
+
+
+def test_save_and_load_at_the_prompt_with_file_completion(vswitchd, terminal, history,
+                                                          tmp_path):
+    vswitchd.vsctl("add", "vnet", "blue", "tenant", "acme", "vni", "100")
+    saved = tmp_path / "saved-config.textproto"
+    t = vsctl_prompt(terminal, vswitchd, history)
+    t.type_line(f"save {saved}")
+    t.wait_text(f"configuration saved to {saved}")
+    vswitchd.vsctl("del", "vnet", "blue")
+    # Tab completes the file name in its directory.
+    t.send(f"load {tmp_path}/saved-c", "Tab")
+    t.wait_line(f"vsctl> load {saved}")
+    t.send("Enter")
+    t.wait_text(f"configuration loaded from {saved}")
+    assert "blue" in vswitchd.vsctl("show", "vnets").stdout

@@ -1,84 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vswitch/control/config_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-
 #include "absl/strings/str_format.h"
+#include "lib/file/atomic_file.h"
 #include "lib/net/mac_address.h"
+#include "lib/proto/text_proto.h"
 #include "vswitch/control/validator.h"
 
 namespace vswitch::control {
-namespace {
-
-// Keeps the first error (later ones are usually consequences of it).
-class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (error_.empty()) {
-      // The parser counts from 0; editors count from 1.
-      error_ = absl::StrFormat("%d:%d: %s", line + 1, column + 1, message);
-    }
-  }
-  void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
-  const std::string& error() const { return error_; }
-
- private:
-  std::string error_;
-};
-
-absl::Status Errno(const std::string& what, const std::string& path, int err) {
-  return absl::UnavailableError(absl::StrFormat("cannot write config file %s: %s: %s (errno %d)",
-                                                path, what, strerror(err), err));
-}
-
-std::string DirOf(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    return ".";
-  }
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// mkdir -p; errors are reported by the open that follows.
-void MakeDirs(const std::string& dir) {
-  std::string partial;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    partial = dir.substr(0, pos);
-    if (!partial.empty()) {
-      mkdir(partial.c_str(), 0755);
-    }
-  }
-}
-
-bool WriteAll(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return false;
-    }
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-}  // namespace
 
 void NormalizeVPort(v1::VPort* vp) {
   vp->clear_port_id();
@@ -137,13 +71,9 @@ void NormalizeConfig(v1::Config* c) {
 }
 
 absl::StatusOr<v1::Config> ParseConfigText(const std::string& text, const std::string& source) {
-  google::protobuf::TextFormat::Parser parser;
-  FirstErrorCollector errors;
-  parser.RecordErrorsTo(&errors);
   v1::Config config;
-  if (!parser.ParseFromString(text, &config)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s:%s", source, errors.error().empty() ? std::string("0:0: cannot parse") : errors.error()));
+  if (absl::Status st = proto::ParseTextProto(text, source, &config); !st.ok()) {
+    return st;
   }
   return config;
 }
@@ -175,59 +105,14 @@ absl::StatusOr<std::optional<v1::Config>> LoadConfigFile(const std::string& path
 }
 
 std::string ConfigToText(const v1::Config& config) {
-  std::string text;
-  google::protobuf::TextFormat::Printer printer;
-  printer.PrintToString(config, &text);
-  return "# vswitchd configuration (vswitch.v1.Config, protobuf text format).\n"
-         "# Rewritten by vswitchd after every accepted change.\n" +
-         text;
+  return proto::TextProtoWithHeader(
+      config,
+      "# vswitchd configuration (vswitch.v1.Config, protobuf text format).\n"
+      "# Rewritten by vswitchd after every accepted change.\n");
 }
 
 absl::Status WriteConfigFileAtomically(const v1::Config& config, const std::string& path) {
-  const std::string dir = DirOf(path);
-  MakeDirs(dir);
-  std::string tmp = path + ".tmp.XXXXXX";
-  const int fd = mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0) {
-    return Errno("creating a temporary file in " + dir, path, errno);
-  }
-  auto fail = [&](const std::string& what) {
-    const int err = errno;
-    close(fd);
-    unlink(tmp.c_str());
-    return Errno(what, path, err);
-  };
-  if (fchmod(fd, 0640) != 0) {
-    return fail("fchmod " + tmp);
-  }
-  if (!WriteAll(fd, ConfigToText(config))) {
-    return fail("write " + tmp);
-  }
-  if (fsync(fd) != 0) {
-    return fail("fsync " + tmp);
-  }
-  if (close(fd) != 0) {
-    const int err = errno;
-    unlink(tmp.c_str());
-    return Errno("close " + tmp, path, err);
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    unlink(tmp.c_str());
-    return Errno("rename " + tmp, path, err);
-  }
-  // The rename itself is durable only once the directory is.
-  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) {
-    return Errno("open directory " + dir, path, errno);
-  }
-  if (fsync(dfd) != 0) {
-    const int err = errno;
-    close(dfd);
-    return Errno("fsync directory " + dir, path, err);
-  }
-  close(dfd);
-  return absl::OkStatus();
+  return file::WriteFileAtomically(path, ConfigToText(config), 0640, "config file");
 }
 
 }  // namespace vswitch::control

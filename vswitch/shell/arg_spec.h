@@ -31,6 +31,7 @@ enum class ValueType {
   kDriverSpec,       // "DRIVER[:key=value,...]": a completer can offer drivers.
   kTapRule,          // "prio=10,proto=udp,dport=443": parsed into a TapRule by
                      // ParseTapRule (tap_rule_spec.h).
+  kFilePath,         // A local file (save, load): a completer lists the directory.
 };
 
 enum class ArgKind {

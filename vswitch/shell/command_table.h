@@ -46,7 +46,8 @@ struct Command {
   std::string rpc = {};
   const google::protobuf::Descriptor* request_type = nullptr;
   const google::protobuf::Descriptor* response_type = nullptr;
-  // Builds the request from arguments the parser accepted. No I/O.
+  // Builds the request from arguments the parser accepted. No I/O, except
+  // for `load`, which reads its FILE (nullptr when it does not parse).
   std::function<std::unique_ptr<google::protobuf::Message>(const Args&)> build_request = {};
   // Builds the request, makes the RPC and prints the reply (text or JSON)
   // or the error. Returns kExitOk or kExitRpcError.

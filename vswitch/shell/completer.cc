@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vswitch/shell/completer.h"
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <span>
 #include <string>
@@ -38,9 +40,41 @@ class Collector {
   std::vector<std::string> out_;
 };
 
+// The entries of the directory part of `partial` ("" = the current
+// directory), each as `partial` would continue into it; directories end in
+// '/', so completion goes on inside them. Hidden files only when asked for.
+std::vector<std::string> PathCandidates(const std::string& partial) {
+  const size_t slash = partial.rfind('/');
+  const std::string dir_part = slash == std::string::npos ? "" : partial.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? partial : partial.substr(slash + 1);
+  std::vector<std::string> out;
+  DIR* dir = opendir(dir_part.empty() ? "." : dir_part.c_str());
+  if (dir == nullptr) {
+    return out;
+  }
+  while (const dirent* entry = readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == ".." || (name[0] == '.' && !base.starts_with("."))) {
+      continue;
+    }
+    bool is_dir = entry->d_type == DT_DIR;
+    if (entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK) {
+      DIR* sub = opendir((dir_part.empty() ? name : dir_part + name).c_str());
+      is_dir = sub != nullptr;
+      if (sub != nullptr) {
+        closedir(sub);
+      }
+    }
+    out.push_back(dir_part + name + (is_dir ? "/" : ""));
+  }
+  closedir(dir);
+  return out;
+}
+
 // The values an argument of `spec` may take: choices, live names, driver
-// prefixes. Free text, numbers, MACs and rules offer nothing.
-void AddValues(const ArgSpec& spec, NameProvider& names, Collector* out) {
+// prefixes, files. Free text, numbers, MACs and rules offer nothing.
+void AddValues(const ArgSpec& spec, NameProvider& names, const std::string& partial,
+               Collector* out) {
   switch (spec.type) {
     case ValueType::kChoice:
       for (const std::string& choice : spec.choices) {
@@ -57,6 +91,9 @@ void AddValues(const ArgSpec& spec, NameProvider& names, Collector* out) {
       for (const char* prefix : kDriverPrefixes) {
         out->Add(prefix);
       }
+      break;
+    case ValueType::kFilePath:
+      out->AddSorted(PathCandidates(partial));
       break;
     default:
       break;
@@ -79,7 +116,7 @@ bool Repeats(Occurs occurs) { return occurs == Occurs::kRepeated || occurs == Oc
 // optional positional gives way to a keyword) without checking values.
 // Values come before keywords.
 void AddArgumentCandidates(const Command& command, std::span<const std::string> args,
-                           NameProvider& names, Collector* out) {
+                           NameProvider& names, const std::string& partial, Collector* out) {
   std::vector<const ArgSpec*> positionals;
   for (const ArgSpec& spec : command.args) {
     if (spec.kind == ArgKind::kPositional) {
@@ -101,7 +138,7 @@ void AddArgumentCandidates(const Command& command, std::span<const std::string> 
     used.push_back(keyword->name);
     if (keyword->kind == ArgKind::kKeyword) {
       if (i + 1 == args.size()) {
-        AddValues(*keyword, names, out);  // The word being typed is its value.
+        AddValues(*keyword, names, partial, out);  // The word being typed is its value.
         return;
       }
       ++i;
@@ -113,7 +150,7 @@ void AddArgumentCandidates(const Command& command, std::span<const std::string> 
   if (next_positional < positionals.size() &&
       (used.empty() || positionals[next_positional]->occurs == Occurs::kRequired)) {
     const ArgSpec& positional = *positionals[next_positional];
-    AddValues(positional, names, out);
+    AddValues(positional, names, partial, out);
     keywords_allowed = positional.occurs != Occurs::kRequired;
   }
   if (!keywords_allowed) {
@@ -156,7 +193,7 @@ std::vector<std::string> CompletionCandidates(const CommandTable& table,
   for (size_t depth = 1; depth <= words.size(); ++depth) {
     for (const Command* command : table.Match(words.first(depth))) {
       if (command->words.size() == depth) {
-        AddArgumentCandidates(*command, words.subspan(depth), names, &out);
+        AddArgumentCandidates(*command, words.subspan(depth), names, partial, &out);
         return out.Take();
       }
     }
@@ -181,7 +218,7 @@ std::string CommonPrefix(std::span<const std::string> candidates) {
 
 bool CompletesWord(const std::string& candidate) {
   return !candidate.empty() && candidate.back() != '=' && candidate.back() != ':' &&
-         candidate.back() != ',';
+         candidate.back() != ',' && candidate.back() != '/';
 }
 
 }  // namespace vswitch::shell

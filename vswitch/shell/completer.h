@@ -3,7 +3,8 @@
 // Tab completion for the interactive shell: given the words typed so far,
 // what may come next. It reads only the CommandTable's data (command words,
 // ArgSpecs) and asks a NameProvider for the names of live objects, so it is
-// a pure function that tests drive with a fake provider.
+// a pure function that tests drive with a fake provider (file arguments
+// list the local directory, the one thing it reads itself).
 #pragma once
 
 #include <span>
@@ -34,7 +35,8 @@ inline constexpr const char* kBuiltinWords[] = {"help", "quit", "exit"};
 // candidate is a whole word that starts with `partial`: command words (and
 // the built-ins) first in table order, then, once the command is known, the
 // values its next argument may take (choices, live names from `names`,
-// driver prefixes) and the keywords and flags still allowed. Values come
+// driver prefixes, files of the typed directory for a kFilePath) and the
+// keywords and flags still allowed. Values come
 // before keywords, names sorted. No duplicates. Empty when nothing fits.
 std::vector<std::string> CompletionCandidates(const CommandTable& table,
                                               std::span<const std::string> words,
@@ -44,7 +46,7 @@ std::vector<std::string> CompletionCandidates(const CommandTable& table,
 std::string CommonPrefix(std::span<const std::string> candidates);
 
 // Whether a completed `candidate` is a whole word (a space follows it) or
-// the start of one the user goes on typing ("tap:iface=").
+// the start of one the user goes on typing ("tap:iface=", a directory "d/").
 bool CompletesWord(const std::string& candidate);
 
 }  // namespace vswitch::shell

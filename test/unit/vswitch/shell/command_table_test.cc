@@ -490,7 +490,7 @@ TEST(CommandTableTest, SynopsesMatchTheDocumentedSyntax) {
            "[destination DEST]... [direction rx|tx|both] [truncate N] [rate PPS] [rule SPEC]... "
            "[disabled]",
            "del tap-session NAME", "show tap-sessions", "set neighbor IP mac MAC",
-           "del neighbor IP", "show neighbors", "show tap-stats"}));
+           "del neighbor IP", "show neighbors", "show tap-stats", "save FILE", "load FILE"}));
 }
 
 // Every command names a real RPC of vswitch.v1.VSwitch with the request and

@@ -7,6 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -130,6 +134,23 @@ TEST(CompleterTest, OptionalPositionalOffersNamesAndKeywords) {
 
 TEST(CompleterTest, DriverSpecOffersDriverPrefixes) {
   EXPECT_THAT(Candidates({"add", "vport", "vm9", "driver"}, "ta"), ElementsAre("tap:iface="));
+}
+
+// `save FILE` / `load FILE` list the typed directory; directories end in
+// '/' and are not whole words, so completion goes on inside them.
+TEST(CompleterTest, FileArgumentOffersFilesOfTheTypedDirectory) {
+  char dir_template[] = "/tmp/vs_completer_XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  std::ofstream(dir + "/saved.textproto") << "";
+  std::ofstream(dir + "/.hidden") << "";
+  std::filesystem::create_directory(dir + "/sub");
+  EXPECT_THAT(Candidates({"load"}, dir + "/s"),
+              ElementsAre(dir + "/saved.textproto", dir + "/sub/"));
+  EXPECT_THAT(Candidates({"save"}, dir + "/sa"), ElementsAre(dir + "/saved.textproto"));
+  EXPECT_THAT(Candidates({"load"}, dir + "/nosuch/x"), IsEmpty());
+  EXPECT_FALSE(CompletesWord(dir + "/sub/"));
+  EXPECT_TRUE(CompletesWord(dir + "/saved.textproto"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(CompleterTest, HelpCompletesCommandWordsOnly) {
