@@ -12,11 +12,13 @@ extern const VportDriver kAfPacketDriver;
 extern const VportDriver kPcapDriver;
 extern const VportDriver kRingDriver;
 extern const VportDriver kNullDriver;
+extern const VportDriver kVhostDriver;
 
 // Explicit list: no static-initialiser registry.
 const std::vector<const VportDriver*>& AllDrivers() {
   static const std::vector<const VportDriver*> kAll = {&kTapDriver, &kAfPacketDriver,
-                                                       &kPcapDriver, &kRingDriver, &kNullDriver};
+                                                       &kPcapDriver, &kRingDriver, &kNullDriver,
+                                                       &kVhostDriver};
   return kAll;
 }
 
@@ -116,10 +118,17 @@ absl::Status ValidateDriverSpec(std::string_view text, bool check_host) {
   return ParseAndValidate(text, check_host).status();
 }
 
-absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view text, uint32_t unique) {
+absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view text, uint32_t unique,
+                                             const BuildContext& ctx) {
   auto parsed = ParseAndValidate(text, /*check_host=*/true);
   if (!parsed.ok()) {
     return parsed.status();
+  }
+  if (parsed->driver->prepare != nullptr) {
+    absl::Status st = parsed->driver->prepare(&parsed->spec, ctx);
+    if (!st.ok()) {
+      return st;
+    }
   }
   VdevRequest req;
   req.name = absl::StrFormat("%s_vs%u", parsed->driver->dpdk_driver, unique);

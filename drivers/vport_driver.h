@@ -30,6 +30,14 @@ struct VdevRequest {
   std::string devargs;  // "net_tap_vs3,iface=vm1".
 };
 
+// What a driver may need beyond its spec to build the request.
+struct BuildContext {
+  std::string_view vport_name;  // Names per-vport defaults (vhost socket).
+  std::string_view vhost_dir;   // --vhost_dir: where vhost sockets go by default.
+  uint16_t rx_queues = 1;       // Queues the port will be configured with.
+  uint16_t tx_queues = 1;
+};
+
 struct VportDriver {
   const char* name;         // Spec prefix: "tap".
   const char* dpdk_driver;  // DPDK vdev driver: "net_tap".
@@ -38,6 +46,10 @@ struct VportDriver {
   // is free: true only for a vport about to be created). Messages name the
   // key and value; the caller prefixes the field.
   absl::Status (*validate)(const DriverSpec& spec, bool check_host);
+  // Optional: rewrites the validated args into the vdev's (defaults that
+  // depend on the vport, queue counts) and readies the host (directories,
+  // stale sockets). Runs only when the device is about to be created.
+  absl::Status (*prepare)(DriverSpec* spec, const BuildContext& ctx) = nullptr;
 };
 
 // "DRIVER[:key=value[,key=value...]]". Syntax errors are InvalidArgument.
@@ -48,7 +60,8 @@ absl::StatusOr<const VportDriver*> FindDriver(std::string_view name);
 
 // Parses, validates (with host checks) and builds the vdev request. `unique` makes the vdev
 // name unique in the process (the vport id).
-absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view spec, uint32_t unique);
+absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view spec, uint32_t unique,
+                                             const BuildContext& ctx = {});
 
 // Parses and validates `spec`; see VportDriver::validate for check_host.
 absl::Status ValidateDriverSpec(std::string_view spec, bool check_host);

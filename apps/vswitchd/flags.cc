@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "apps/vswitchd/flags.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -42,6 +43,12 @@ DEFINE_bool(interactive, false,
             "it stops the daemon");
 DEFINE_bool(detach_shell_on_quit, false,
             "with --interactive: quitting the shell leaves the daemon running");
+DEFINE_string(vhost_dir, "/run/vswitch",
+              "directory of the vhost-user sockets of `vhost` vports without path= "
+              "(<dir>/<vport>.sock); created if missing");
+DEFINE_string(check_config, "",
+              "validate this config file (syntax and meaning, no host checks), print OK or the "
+              "error, exit 0 or 2; nothing is started");
 
 namespace {
 
@@ -128,6 +135,18 @@ DEFINE_validator(flow_cache_entries, &ValidateFlowCache);
 DEFINE_validator(mac_aging_sec, &ValidateAging);
 DEFINE_validator(config, &ValidateConfigPath);
 
+// <dir>/<32-character vport name>.sock must fit a unix socket path (107).
+bool ValidateVhostDir(const char* flag, const std::string& v) {
+  if (v.empty() || v[0] != '/' || v.back() == '/' || v.size() > 69) {
+    FlagError() = absl::StrFormat(
+        "--%s=%s: want an absolute directory path of at most 69 characters, no trailing '/'",
+        flag, v.c_str());
+    return false;
+  }
+  return true;
+}
+DEFINE_validator(vhost_dir, &ValidateVhostDir);
+
 [[noreturn]] void Fail(const std::string& msg) {
   std::fprintf(stderr, "vswitchd: %s (see --help)\n", msg.c_str());
   std::exit(2);
@@ -164,6 +183,8 @@ void ParseFlagsOrExit(int argc, char** argv) {
       name = name.substr(0, eq);
       has_value = true;
     }
+    // --check-config and --check_config alike.
+    std::replace(name.begin(), name.end(), '-', '_');
     gflags::CommandLineFlagInfo info;
     if (!gflags::GetCommandLineFlagInfo(name.c_str(), &info)) {
       // --noflag for booleans.

@@ -24,6 +24,8 @@ DECLARE_uint32(mac_aging_sec);
 DECLARE_string(config);
 DECLARE_bool(interactive);
 DECLARE_bool(detach_shell_on_quit);
+DECLARE_string(vhost_dir);
+DECLARE_string(check_config);
 
 namespace vswitch::app {
 

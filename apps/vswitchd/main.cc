@@ -176,8 +176,28 @@ std::vector<std::string> EalArgs(const std::vector<uint32_t>& fwd) {
   return args;
 }
 
+// --check-config: the checks a start would make of the file, short of the
+// host (interfaces, sockets) and without EAL.
+int CheckConfig(const std::string& path) {
+  auto loaded = control::LoadConfigFile(path);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "vswitchd: %s\n", std::string(loaded.status().message()).c_str());
+    return 2;
+  }
+  if (!loaded->has_value()) {
+    std::fprintf(stderr, "vswitchd: %s: no such file\n", path.c_str());
+    return 2;
+  }
+  std::printf("%s: OK (%d vnets, %d vports, %d tap sessions)\n", path.c_str(),
+              (*loaded)->vnets_size(), (*loaded)->vports_size(), (*loaded)->tap_sessions_size());
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   ParseFlagsOrExit(argc, argv);
+  if (!FLAGS_check_config.empty()) {
+    return CheckConfig(FLAGS_check_config);
+  }
   FLAGS_logtostderr = FLAGS_log_dir.empty();
   google::InitGoogleLogging("vswitchd");
   const std::vector<uint32_t> fwd = FwdLcores();
@@ -254,7 +274,7 @@ int Run(int argc, char** argv) {
   }
   control::StatsCollector stats(stats_view, worker_refs,
                                 {pool->get(), clone_pool->get(), header_pool->get()});
-  control::PortManager ports(pool->get());
+  control::PortManager ports(pool->get(), FLAGS_vhost_dir);
   control::ConfigStore store(
       control::ConfigStoreOptions{.n_workers = n_workers,
                                   .mac_learning = FLAGS_mac_learning,

@@ -332,6 +332,7 @@ absl::StatusOr<v1::VPort> ConfigStore::AddVPort(const v1::VPort& req) {
   const bool uplink = vp.kind() == v1::VPORT_KIND_UPLINK;
   PortSpec spec{
       .driver_spec = vp.driver(),
+      .vport_name = vp.name(),
       .unique = vp.id(),
       .rx_queues = static_cast<uint16_t>(vp.queues()),
       // One TX queue per forwarding lcore; the uplink has two more: encap, main.
@@ -1146,6 +1147,7 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
     const bool uplink = vp.kind() == v1::VPORT_KIND_UPLINK;
     PortSpec spec{
         .driver_spec = vp.driver(),
+        .vport_name = vp.name(),
         .unique = next_device_unique_++,
         .rx_queues = static_cast<uint16_t>(vp.queues()),
         .tx_queues = static_cast<uint16_t>(opts_.n_workers + (uplink ? 2 : 0)),

@@ -20,6 +20,17 @@ namespace {
 constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 1024;
 
+// Link changes (a vhost guest's virtio driver coming up or going away:
+// shutdown, reboot, crash). The data path needs nothing: net_vhost
+// receives and sends nothing while the guest is away, and counters live
+// on. Runs on the thread that saw the change (vhost's event thread).
+int OnLinkChange(uint16_t port, rte_eth_event_type /*event*/, void* /*arg*/, void* /*ret*/) {
+  rte_eth_link link{};
+  rte_eth_link_get_nowait(port, &link);
+  LOG(INFO) << "port " << port << " link " << (link.link_status == RTE_ETH_LINK_UP ? "up" : "down");
+  return 0;
+}
+
 absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
                                uint16_t* rx_queues_out) {
   rte_eth_dev_info info{};
@@ -28,7 +39,11 @@ absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
     return dpdk::DpdkError(absl::StrFormat("rte_eth_dev_info_get(port %u)", port), ret);
   }
   // net_tap refuses unequal queue counts (one kernel queue serves both).
-  if (std::string_view(info.driver_name) == "net_tap" && spec.rx_queues < spec.tx_queues) {
+  // net_vhost: the guest may send on every queue pair it is offered, so all
+  // of them are polled.
+  const std::string_view driver_name = info.driver_name;
+  if ((driver_name == "net_tap" || driver_name == "net_vhost") &&
+      spec.rx_queues < spec.tx_queues) {
     spec.rx_queues = spec.tx_queues;
   }
   *rx_queues_out = spec.rx_queues;
@@ -43,6 +58,10 @@ absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
         info.max_tx_queues, spec.tx_queues));
   }
   rte_eth_conf conf{};
+  // A vhost guest coming and going is logged as it happens.
+  if (driver_name == "net_vhost") {
+    conf.intr_conf.lsc = 1;
+  }
   // Encap chains a header mbuf in front of each mirror copy.
   conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
   if (spec.rx_queues > 1) {
@@ -87,7 +106,11 @@ absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
 }  // namespace
 
 absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
-  auto req = drivers::BuildVdevRequest(spec.driver_spec, spec.unique);
+  auto req = drivers::BuildVdevRequest(spec.driver_spec, spec.unique,
+                                       {.vport_name = spec.vport_name,
+                                        .vhost_dir = vhost_dir_,
+                                        .rx_queues = spec.rx_queues,
+                                        .tx_queues = spec.tx_queues});
   if (!req.ok()) {
     return req.status();
   }
@@ -109,6 +132,7 @@ absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
     Destroy(port, req->name);
     return st;
   }
+  rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, &OnLinkChange, nullptr);
   rte_ether_addr mac{};
   rte_eth_macaddr_get(port, &mac);
   LOG(INFO) << "port " << port << " created: " << req->devargs;
@@ -119,6 +143,7 @@ absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
 }
 
 void PortManager::Destroy(uint16_t port_id, const std::string& vdev_name) {
+  rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_LSC, &OnLinkChange, nullptr);
   int ret = rte_eth_dev_stop(port_id);
   if (ret != 0) {
     LOG(WARNING) << "rte_eth_dev_stop(port " << port_id << "): " << rte_strerror(-ret);

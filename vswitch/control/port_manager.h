@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <rte_mempool.h>
 
@@ -16,6 +17,7 @@ namespace vswitch::control {
 
 struct PortSpec {
   std::string driver_spec;  // "tap:iface=vm1"
+  std::string vport_name;   // Names per-vport defaults (vhost socket path).
   uint32_t unique = 0;      // Makes the vdev name unique (the vport id).
   uint16_t rx_queues = 1;
   uint16_t tx_queues = 1;  // One per forwarding lcore (+1 on the uplink for encap).
@@ -33,7 +35,9 @@ struct PortInfoOut {
 
 class PortManager {
  public:
-  explicit PortManager(rte_mempool* pool) : pool_(pool) {}
+  // `vhost_dir`: where vhost vports put their sockets by default.
+  explicit PortManager(rte_mempool* pool, std::string vhost_dir = "")
+      : pool_(pool), vhost_dir_(std::move(vhost_dir)) {}
 
   // Probes, configures and starts the port. On failure nothing is left
   // behind. Codes: InvalidArgument/NotFound/AlreadyExists (spec),
@@ -48,6 +52,7 @@ class PortManager {
 
  private:
   rte_mempool* pool_;
+  std::string vhost_dir_;
 };
 
 }  // namespace vswitch::control

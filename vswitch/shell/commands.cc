@@ -73,7 +73,9 @@ constexpr char kDriverHelp[] =
     "  af_packet:iface=NAME    attach to an existing kernel interface\n"
     "  pcap:rx_pcap=F,tx_pcap=F|rx_iface=I,tx_iface=I\n"
     "  ring          an in-memory rte_ring pair (tests, benchmarks)\n"
-    "  null[:no-rx=1]          discards what it is sent\n";
+    "  null[:no-rx=1]          discards what it is sent\n"
+    "  vhost[:path=SOCKET][,client=1]  a VM over vhost-user (default socket\n"
+    "                          <--vhost_dir>/NAME.sock; client=1: QEMU listens)\n";
 
 // Unset (UNSPECIFIED) when `admin` was not given: the daemon's default.
 v1::AdminState AdminStateOf(const Args& args) {

@@ -2,6 +2,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,15 +105,16 @@ TEST(ParseDriverSpecTest, SemicolonInValueIsInvalid) {
 
 TEST(ValidateDriverSpecTest, KnownDriversAreAccepted) {
   for (const char* spec : {"tap:iface=vm1", "af_packet:iface=eth0", "pcap:rx_pcap=/tmp/a.pcap",
-                           "ring", "null", "null:no-rx=1"}) {
+                           "ring", "null", "null:no-rx=1", "vhost",
+                           "vhost:path=/run/vm1.sock", "vhost:client=1,path=/tmp/q.sock"}) {
     SCOPED_TRACE(spec);
     EXPECT_THAT(ValidateDriverSpec(spec, /*check_host=*/false), IsOk());
   }
 }
 
 TEST(ValidateDriverSpecTest, UnknownDriverIsInvalidAndListsKnownOnes) {
-  EXPECT_THAT(ValidateDriverSpec("vhost:path=/x", false),
-              StatusIs(kInvalid, AllOf(HasSubstr("'vhost'"), HasSubstr("tap"),
+  EXPECT_THAT(ValidateDriverSpec("vdpa:path=/x", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("'vdpa'"), HasSubstr("tap"), HasSubstr("vhost"),
                                        HasSubstr("af_packet"), HasSubstr("null"))));
 }
 
@@ -194,12 +201,107 @@ TEST(BuildVdevRequestTest, ParseErrorIsReturned) {
 }
 
 TEST(BuildVdevRequestTest, UnknownDriverIsReturned) {
-  EXPECT_THAT(BuildVdevRequest("vhost", 1), StatusIs(kInvalid, HasSubstr("'vhost'")));
+  EXPECT_THAT(BuildVdevRequest("vdpa", 1), StatusIs(kInvalid, HasSubstr("'vdpa'")));
 }
 
 TEST(BuildVdevRequestTest, HostCheckIsApplied) {
   EXPECT_THAT(BuildVdevRequest("tap:iface=lo", 1),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("'lo'")));
+}
+
+// ---------------------------------------------------------------- vhost
+
+TEST(VhostSpecTest, BadValuesAreInvalidAndNamed) {
+  EXPECT_THAT(ValidateDriverSpec("vhost:client=yes", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("client 'yes'"), HasSubstr("0 or 1"))));
+  EXPECT_THAT(ValidateDriverSpec("vhost:path=vm1.sock", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("'vm1.sock'"), HasSubstr("absolute"))));
+  EXPECT_THAT(ValidateDriverSpec("vhost:path=/run/", false),
+              StatusIs(kInvalid, HasSubstr("'/run/'")));
+  EXPECT_THAT(ValidateDriverSpec("vhost:path=/" + std::string(106, 'a'), false), IsOk());
+  EXPECT_THAT(ValidateDriverSpec("vhost:path=/" + std::string(107, 'a'), false),
+              StatusIs(kInvalid, HasSubstr("at most 107")));
+  // Queue pairs are the vport's `queues`, not a driver key.
+  EXPECT_THAT(ValidateDriverSpec("vhost:queues=2", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("'queues'"), HasSubstr("path, client"))));
+}
+
+// A scratch directory, removed with what is in it.
+class VhostBuildTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vs_vhost_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::filesystem::remove_all(dir_);
+  }
+  // A unix socket bound at `path`; listening unless `listen_too` is false
+  // (then closed: a stale file as a crashed process leaves it).
+  int BindAt(const std::string& path, bool listen_too) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    if (listen_too) {
+      EXPECT_EQ(listen(fd, 1), 0);
+      return fd;
+    }
+    close(fd);
+    return -1;
+  }
+  std::string dir_;
+};
+
+TEST_F(VhostBuildTest, DefaultPathIsVhostDirAndVportNameAndDirIsCreated) {
+  const std::string vhost_dir = dir_ + "/run";
+  auto req = BuildVdevRequest(
+      "vhost", 4, {.vport_name = "vm1", .vhost_dir = vhost_dir, .rx_queues = 2, .tx_queues = 1});
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->name, "net_vhost_vs4");
+  EXPECT_EQ(req->devargs, "net_vhost_vs4,iface=" + vhost_dir + "/vm1.sock,queues=2,client=0");
+  EXPECT_TRUE(std::filesystem::is_directory(vhost_dir));
+}
+
+TEST_F(VhostBuildTest, QueuesCoverEveryForwardingLcoreAndClientIsPassedOn) {
+  auto req = BuildVdevRequest("vhost:client=1,path=/tmp/qemu-vm1.sock", 2,
+                              {.vport_name = "vm1", .vhost_dir = "", .rx_queues = 1, .tx_queues = 3});
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_vhost_vs2,iface=/tmp/qemu-vm1.sock,queues=3,client=1");
+}
+
+TEST_F(VhostBuildTest, WithoutPathNeedsTheVportName) {
+  EXPECT_THAT(BuildVdevRequest("vhost", 1), StatusIs(kInvalid, HasSubstr("path=SOCKET")));
+}
+
+TEST_F(VhostBuildTest, StaleServerSocketIsReplaced) {
+  const std::string path = dir_ + "/vm1.sock";
+  BindAt(path, /*listen_too=*/false);
+  ASSERT_TRUE(std::filesystem::exists(path));
+  EXPECT_THAT(BuildVdevRequest("vhost:path=" + path, 1), IsOk());
+  EXPECT_FALSE(std::filesystem::exists(path));  // net_vhost binds it anew.
+}
+
+TEST_F(VhostBuildTest, LiveServerSocketIsAlreadyExists) {
+  const std::string path = dir_ + "/vm1.sock";
+  int fd = BindAt(path, /*listen_too=*/true);
+  EXPECT_THAT(BuildVdevRequest("vhost:path=" + path, 1),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       AllOf(HasSubstr(path), HasSubstr("listening"))));
+  // A client connects to whoever listens: no conflict.
+  EXPECT_THAT(BuildVdevRequest("vhost:client=1,path=" + path, 1), IsOk());
+  close(fd);
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST_F(VhostBuildTest, FileThatIsNoSocketIsAlreadyExists) {
+  const std::string path = dir_ + "/vm1.sock";
+  { std::ofstream(path) << "x"; }
+  EXPECT_THAT(BuildVdevRequest("vhost:path=" + path, 1),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("not a socket")));
+  EXPECT_TRUE(std::filesystem::exists(path));
 }
 
 }  // namespace

@@ -194,9 +194,9 @@ TEST(ValidateVPortTest, BadDriverSpecIsInvalidAndNamesDriverField) {
 
 TEST(ValidateVPortTest, UnknownDriverIsInvalid) {
   v1::VPort p = MakeVm("vm2", "blue");
-  p.set_driver("vhost:path=/tmp/x");
+  p.set_driver("vdpa:path=/tmp/x");
   EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
-              StatusIs(kInvalid, AllOf(HasSubstr("vport.driver"), HasSubstr("'vhost'"))));
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.driver"), HasSubstr("'vdpa'"))));
 }
 
 TEST(ValidateVPortTest, DriverSpecUsedByOtherVportIsAlreadyExists) {
