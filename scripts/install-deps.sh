@@ -13,6 +13,9 @@ PACKAGES=(
   libedit-dev
   python3-pytest python3-scapy python3-grpcio python3-protobuf
   tshark tcpdump iproute2 iputils-ping tmux
+  # The vhost-user VM test: QEMU (TCG), a guest kernel with virtio_net
+  # modules, busybox for its initramfs; systemd-analyze for the unit test.
+  qemu-system-x86 linux-image-cloud-amd64 busybox-static systemd
 )
 
 missing=()
