@@ -56,7 +56,7 @@ def test_installed_unit_points_at_installed_files_and_verifies(installed):
         assert m.group(1) == f"{prefix}/{path}"
         assert os.access(dest + m.group(1), os.X_OK), f"{m.group(1)} not installed executable"
     for line in ("RuntimeDirectory=vswitch", "StateDirectory=vswitch", "Restart=on-failure",
-                 "EnvironmentFile=-"):
+                 "RestartPreventExitStatus=2", "EnvironmentFile=-"):
         assert line in unit
     env = open(f"{dest}{prefix}/etc/default/vswitchd").read()
     assert "--config=/var/lib/vswitch/config.textproto" in env
