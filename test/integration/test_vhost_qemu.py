@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A real VM on a vhost-user vport: QEMU (TCG) boots the Debian kernel with
+"""Real VMs on vhost-user vports: QEMU (TCG) boots the Debian kernel with
 an initramfs built here (busybox-static, the virtio-net modules, an /init
 that configures the NIC and pings), its virtio-net NIC on a `vhost` vport
 with memfd shared memory. The guest pings a namespace VM of its VNet
 through vswitchd, a TAP session on the guest's vport delivers its frames
 to the kernel VXLAN collector byte-identical, and the vport survives a
 guest reset (link down, then up, traffic resumes, counters go on, the
-other vport is untouched). Everything is bounded and cleaned up, QEMU
-included, also on failure."""
+other vport is untouched). Two guests on a server-mode and a client-mode
+vport get their network back when vswitchd restarts. Everything is bounded
+and cleaned up, QEMU included, also on failure."""
 
 import glob
 import os
@@ -73,22 +74,35 @@ def module_paths(mods_dir):
     return [os.path.join(mods_dir, m) for m in order]
 
 
-# The guest's /init. Every boot: load virtio-net, configure eth0, ping the
-# peer, report on the serial console, then idle until reset or power-off.
+# The guest's /init. Every boot: load virtio-net, configure eth0 with
+# vstest.ip, ping vstest.peer, report on the serial console; then, with
+# vstest.loop, ping the peer once a second for ever ("VSTEST alive"/"dead"),
+# else idle until reset or power-off.
 INIT = f"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
+for x in $(cat /proc/cmdline); do
+  case "$x" in
+    vstest.ip=*) ip="${{x#vstest.ip=}}" ;;
+    vstest.peer=*) peer="${{x#vstest.peer=}}" ;;
+    vstest.loop) loop=1 ;;
+  esac
+done
 for m in $(cat /lib/modules/order); do insmod /lib/modules/$m || echo "VSTEST insmod $m failed"; done
 for i in $(seq 100); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
 [ -e /sys/class/net/eth0 ] || echo "VSTEST no eth0"
 ip link set eth0 up
-ip addr add {GUEST_IP}/24 dev eth0
+ip addr add $ip/24 dev eth0
 echo "VSTEST eth0 $(cat /sys/class/net/eth0/address) up"
 # Replies may take a while under TCG; the first echo also waits for ARP.
-ping -c {PINGS} -i 0.5 -W 5 {PEER_IP} > /tmp/ping.out 2>&1
+ping -c {PINGS} -i 0.5 -W 5 $peer > /tmp/ping.out 2>&1
 rc=$?
 echo "VSTEST ping rc=$rc received=$(grep -c 'bytes from' /tmp/ping.out)"
+while [ -n "$loop" ]; do
+  if ping -c 1 -W 1 $peer > /dev/null 2>&1; then echo "VSTEST alive"; else echo "VSTEST dead"; fi
+  sleep 1
+done
 while true; do sleep 3600; done
 """
 
@@ -134,26 +148,26 @@ class Guest:
     """One QEMU process: its serial console in a file, its monitor on a
     unix socket."""
 
-    def __init__(self, workdir, vhost_sock, kernel, initrd):
-        self.serial = os.path.join(workdir, "serial.log")
-        self.monitor = os.path.join(workdir, "monitor.sock")
+    def __init__(self, workdir, name, chardev, mac, args, kernel, initrd):
+        self.serial = os.path.join(workdir, f"{name}-serial.log")
+        self.monitor = os.path.join(workdir, f"{name}-monitor.sock")
         cmd = [
             "timeout", "-s", "KILL", str(QEMU_MAX_SECONDS), QEMU,
             "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", "256",
             "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
             "-numa", "node,memdev=mem",
-            "-chardev", f"socket,id=chr0,path={vhost_sock},reconnect=1",
+            "-chardev", f"socket,id=chr0,{chardev}",
             "-netdev", "vhost-user,id=net0,chardev=chr0",
             # vectors=0 (INTx, no MSI-X): QEMU 7.2 without KVM segfaults in
             # msix_set_vector_notifiers when vhost-user starts with MSI-X.
-            "-device", f"virtio-net-pci,netdev=net0,mac={GUEST_MAC},vectors=0",
+            "-device", f"virtio-net-pci,netdev=net0,mac={mac},vectors=0",
             "-kernel", kernel, "-initrd", initrd,
-            "-append", "console=ttyS0 quiet ipv6.disable=1 panic=-1 mitigations=off",
+            "-append", "console=ttyS0 quiet ipv6.disable=1 panic=-1 mitigations=off " + args,
             "-display", "none", "-no-user-config", "-nodefaults",
             "-serial", f"file:{self.serial}",
             "-monitor", f"unix:{self.monitor},server=on,wait=off",
         ]
-        self.log = open(os.path.join(workdir, "qemu.log"), "w")
+        self.log = open(os.path.join(workdir, f"{name}-qemu.log"), "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
@@ -207,8 +221,11 @@ class Guest:
 
 @pytest.fixture
 def guest_factory(tmp_path):
-    """guest(vhost_sock) -> a booting Guest; QEMU is killed and the
-    initramfs removed at the end, also on failure."""
+    """guest(chardev, ip=, peer=, mac=, loop=False) -> a booting Guest;
+    `chardev` is QEMU's socket chardev options for the vhost-user socket
+    ("path=...,reconnect=1": the switch listens; "path=...,server=on,
+    wait=off": QEMU does). QEMU is killed and the initramfs removed at the
+    end, also on failure."""
     if QEMU is None:
         pytest.fail("qemu-system-x86_64 missing: run scripts/install-deps.sh")
     kernel = find_kernel()
@@ -218,8 +235,9 @@ def guest_factory(tmp_path):
     build_initramfs(initrd, kernel[1])
     made = []
 
-    def make(vhost_sock):
-        g = Guest(str(tmp_path), vhost_sock, kernel[0], initrd)
+    def make(chardev, ip=GUEST_IP, peer=PEER_IP, mac=GUEST_MAC, loop=False):
+        args = f"vstest.ip={ip} vstest.peer={peer}" + (" vstest.loop" if loop else "")
+        g = Guest(str(tmp_path), f"g{len(made)}", chardev, mac, args, kernel[0], initrd)
         made.append(g)
         return g
 
@@ -276,7 +294,7 @@ def test_guest_pings_through_vhost_and_is_mirrored_and_survives_reset(
     c_vx = capture(col.hosts[0].ns, "vx0")
 
     # ---- first boot: the link comes up with the guest's virtio driver.
-    g = guest_factory(sock)
+    g = guest_factory(f"path={sock},reconnect=1")
     assert g.wait_marker("VSTEST eth0", 1) == [f"VSTEST eth0 {GUEST_MAC} up"], g.console()
     wait_for(lambda: link_up(d, "guest"), timeout=30, what="the guest's vport link up")
     ping = g.wait_marker("VSTEST ping", 1)
@@ -331,3 +349,39 @@ def test_guest_pings_through_vhost_and_is_mirrored_and_survives_reset(
     assert d.proc.poll() is None
     log = d.read_log()
     assert log.count("link up") >= 2 and log.count("link down") >= 2, log[-3000:]
+
+
+def test_guests_reconnect_after_switch_restart(vswitchd_factory, guest_factory, tmp_path):
+    """An upgrade's restart: two guests ping each other through the switch,
+    one on a server-mode vport (QEMU reconnects), one on a client-mode vport
+    (the switch reconnects to QEMU's socket). After vswitchd restarts with
+    its persisted config, both links come up and the pings go through
+    again, with no action on the VMs."""
+    vhost_dir = str(tmp_path / "vhost")
+    qemu_sock = str(tmp_path / "g1-qemu.sock")
+    d = vswitchd_factory(f"--vhost_dir={vhost_dir}")
+    d.vsctl("add", "vnet", "blue", "tenant", "acme", "vni", "100", "prefix", "10.0.0.0/24")
+    d.vsctl("add", "vport", "g0", "vnet", "blue", "driver", "vhost")
+    d.vsctl("add", "vport", "g1", "vnet", "blue", "driver", f"vhost:client=1,path={qemu_sock}")
+    g0 = guest_factory(f"path={vhost_dir}/g0.sock,reconnect=1", ip=GUEST_IP, peer=PEER_IP,
+                       mac=GUEST_MAC, loop=True)
+    g1 = guest_factory(f"path={qemu_sock},server=on,wait=off", ip=PEER_IP, peer=GUEST_IP,
+                       mac=PEER_MAC, loop=True)
+    for g in (g0, g1):
+        g.wait_marker("VSTEST ping", 1)
+    wait_for(lambda: link_up(d, "g0") and link_up(d, "g1"), timeout=30, what="both links up")
+    for g in (g0, g1):
+        g.wait_marker("VSTEST alive", 2)
+
+    dead = len(g0.markers("VSTEST dead"))
+    assert d.stop() == 0
+    # The guests notice: their pings fail while the switch is away.
+    g0.wait_marker("VSTEST dead", dead + 1, timeout=60)
+    alive = [len(g.markers("VSTEST alive")) for g in (g0, g1)]
+    d.start()
+    wait_for(lambda: link_up(d, "g0") and link_up(d, "g1"), timeout=60,
+             what="both links up after the restart")
+    for g, n in zip((g0, g1), alive):
+        g.wait_marker("VSTEST alive", n + 3, timeout=90)
+    assert [vp["name"] for vp in d.vsctl("show", "vports", json_out=True)["vports"]] == [
+        "g0", "g1"]
