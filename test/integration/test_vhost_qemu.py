@@ -94,7 +94,7 @@ for i in $(seq 100); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
 [ -e /sys/class/net/eth0 ] || echo "VSTEST no eth0"
 ip link set eth0 up
 ip addr add $ip/24 dev eth0
-echo "VSTEST eth0 $(cat /sys/class/net/eth0/address) up"
+echo "VSTEST eth0 $(cat /sys/class/net/eth0/address) up queues=$(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)"
 # Replies may take a while under TCG; the first echo also waits for ARP.
 ping -c {PINGS} -i 0.5 -W 5 $peer > /tmp/ping.out 2>&1
 rc=$?
@@ -148,19 +148,20 @@ class Guest:
     """One QEMU process: its serial console in a file, its monitor on a
     unix socket."""
 
-    def __init__(self, workdir, name, chardev, mac, args, kernel, initrd):
+    def __init__(self, workdir, name, chardev, mac, args, queues, kernel, initrd):
         self.serial = os.path.join(workdir, f"{name}-serial.log")
         self.monitor = os.path.join(workdir, f"{name}-monitor.sock")
         cmd = [
             "timeout", "-s", "KILL", str(QEMU_MAX_SECONDS), QEMU,
-            "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", "256",
+            # Linux enables one queue pair per vCPU.
+            "-accel", "tcg", "-cpu", "max", "-smp", str(queues), "-m", "256",
             "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
             "-numa", "node,memdev=mem",
             "-chardev", f"socket,id=chr0,{chardev}",
-            "-netdev", "vhost-user,id=net0,chardev=chr0",
+            "-netdev", f"vhost-user,id=net0,chardev=chr0,queues={queues}",
             # vectors=0 (INTx, no MSI-X): QEMU 7.2 without KVM segfaults in
             # msix_set_vector_notifiers when vhost-user starts with MSI-X.
-            "-device", f"virtio-net-pci,netdev=net0,mac={mac},vectors=0",
+            "-device", f"virtio-net-pci,netdev=net0,mac={mac},vectors=0,mq={'on' if queues > 1 else 'off'}",
             "-kernel", kernel, "-initrd", initrd,
             "-append", "console=ttyS0 quiet ipv6.disable=1 panic=-1 mitigations=off " + args,
             "-display", "none", "-no-user-config", "-nodefaults",
@@ -221,7 +222,8 @@ class Guest:
 
 @pytest.fixture
 def guest_factory(tmp_path):
-    """guest(chardev, ip=, peer=, mac=, loop=False) -> a booting Guest;
+    """guest(chardev, ip=, peer=, mac=, loop=False, queues=1) -> a booting
+    Guest (with `queues` queue pairs and as many vCPUs);
     `chardev` is QEMU's socket chardev options for the vhost-user socket
     ("path=...,reconnect=1": the switch listens; "path=...,server=on,
     wait=off": QEMU does). QEMU is killed and the initramfs removed at the
@@ -235,9 +237,10 @@ def guest_factory(tmp_path):
     build_initramfs(initrd, kernel[1])
     made = []
 
-    def make(chardev, ip=GUEST_IP, peer=PEER_IP, mac=GUEST_MAC, loop=False):
+    def make(chardev, ip=GUEST_IP, peer=PEER_IP, mac=GUEST_MAC, loop=False, queues=1):
         args = f"vstest.ip={ip} vstest.peer={peer}" + (" vstest.loop" if loop else "")
-        g = Guest(str(tmp_path), f"g{len(made)}", chardev, mac, args, kernel[0], initrd)
+        g = Guest(str(tmp_path), f"g{len(made)}", chardev, mac, args, queues, kernel[0],
+                  initrd)
         made.append(g)
         return g
 
@@ -295,7 +298,7 @@ def test_guest_pings_through_vhost_and_is_mirrored_and_survives_reset(
 
     # ---- first boot: the link comes up with the guest's virtio driver.
     g = guest_factory(f"path={sock},reconnect=1")
-    assert g.wait_marker("VSTEST eth0", 1) == [f"VSTEST eth0 {GUEST_MAC} up"], g.console()
+    assert g.wait_marker("VSTEST eth0", 1) == [f"VSTEST eth0 {GUEST_MAC} up queues=1"]
     wait_for(lambda: link_up(d, "guest"), timeout=30, what="the guest's vport link up")
     ping = g.wait_marker("VSTEST ping", 1)
     assert ping[0] == f"VSTEST ping rc=0 received={PINGS}", g.console()[-2000:]
@@ -352,21 +355,24 @@ def test_guest_pings_through_vhost_and_is_mirrored_and_survives_reset(
 
 
 def test_guests_reconnect_after_switch_restart(vswitchd_factory, guest_factory, tmp_path):
-    """An upgrade's restart: two guests ping each other through the switch,
-    one on a server-mode vport (QEMU reconnects), one on a client-mode vport
-    (the switch reconnects to QEMU's socket). After vswitchd restarts with
-    its persisted config, both links come up and the pings go through
-    again, with no action on the VMs."""
+    """A crash and restart (as systemd's Restart=on-failure does): two
+    guests ping each other through the switch, one on a two-queue
+    server-mode vport (QEMU reconnects), one on a client-mode vport (the
+    switch reconnects to QEMU's socket). vswitchd is killed (-9: its
+    socket file stays behind) and started again with its persisted config;
+    both links come up and the pings go through again, with no action on
+    the VMs."""
     vhost_dir = str(tmp_path / "vhost")
     qemu_sock = str(tmp_path / "g1-qemu.sock")
     d = vswitchd_factory(f"--vhost_dir={vhost_dir}")
     d.vsctl("add", "vnet", "blue", "tenant", "acme", "vni", "100", "prefix", "10.0.0.0/24")
-    d.vsctl("add", "vport", "g0", "vnet", "blue", "driver", "vhost")
+    d.vsctl("add", "vport", "g0", "vnet", "blue", "driver", "vhost", "queues", "2")
     d.vsctl("add", "vport", "g1", "vnet", "blue", "driver", f"vhost:client=1,path={qemu_sock}")
     g0 = guest_factory(f"path={vhost_dir}/g0.sock,reconnect=1", ip=GUEST_IP, peer=PEER_IP,
-                       mac=GUEST_MAC, loop=True)
+                       mac=GUEST_MAC, loop=True, queues=2)
     g1 = guest_factory(f"path={qemu_sock},server=on,wait=off", ip=PEER_IP, peer=GUEST_IP,
                        mac=PEER_MAC, loop=True)
+    assert g0.wait_marker("VSTEST eth0", 1) == [f"VSTEST eth0 {GUEST_MAC} up queues=2"]
     for g in (g0, g1):
         g.wait_marker("VSTEST ping", 1)
     wait_for(lambda: link_up(d, "g0") and link_up(d, "g1"), timeout=30, what="both links up")
@@ -374,7 +380,8 @@ def test_guests_reconnect_after_switch_restart(vswitchd_factory, guest_factory, 
         g.wait_marker("VSTEST alive", 2)
 
     dead = len(g0.markers("VSTEST dead"))
-    assert d.stop() == 0
+    assert d.stop(sig=signal.SIGKILL) == -signal.SIGKILL
+    assert stat.S_ISSOCK(os.stat(f"{vhost_dir}/g0.sock").st_mode)  # Stale now.
     # The guests notice: their pings fail while the switch is away.
     g0.wait_marker("VSTEST dead", dead + 1, timeout=60)
     alive = [len(g.markers("VSTEST alive")) for g in (g0, g1)]
