@@ -4,10 +4,10 @@ root gives a systemd unit that `systemd-analyze verify` accepts (and that
 it rejects once broken), the hugepage helper refuses bad settings, and
 `vswitchd --check-config FILE` judges a config file without starting."""
 
+import json
 import os
 import re
 import shutil
-import subprocess
 import time
 
 import pytest
@@ -23,8 +23,9 @@ def installed(tmp_path_factory):
     dest = str(tmp_path_factory.mktemp("destdir"))
     run(["meson", "install", "-C", BUILD, "--destdir", dest, "--no-rebuild", "--quiet"],
         timeout=120)
-    prefix = run(["meson", "introspect", BUILD, "--buildoptions"], timeout=30).stdout
-    prefix = re.search(r'"name": "prefix", "value": "([^"]+)"', prefix).group(1)
+    options = json.loads(run(["meson", "introspect", BUILD, "--buildoptions"],
+                             timeout=30).stdout)
+    prefix = next(o["value"] for o in options if o["name"] == "prefix")
     # The host's own units (sysinit.target, ...) that every service depends
     # on, so verify can resolve them inside the root.
     shutil.copytree("/usr/lib/systemd/system", f"{dest}/usr/lib/systemd/system",

@@ -23,8 +23,7 @@ import pytest
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import ARP, Ether
 
-from conftest import (attach_vm, mempools_in_use, run, static_neighbor, wait_for,
-                      wait_mempools_at, wait_neighbor)
+from conftest import attach_vm, mempools_in_use, wait_for, wait_mempools_at, wait_neighbor
 
 GUEST_MAC, GUEST_IP = "02:00:00:00:0a:01", "10.0.0.1"
 PEER_MAC, PEER_IP = "02:00:00:00:0a:02", "10.0.0.2"
