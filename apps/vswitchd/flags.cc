@@ -183,7 +183,8 @@ void ParseFlagsOrExit(int argc, char** argv) {
       name = name.substr(0, eq);
       has_value = true;
     }
-    // --check-config and --check_config alike.
+    // --check-config and --check_config alike; messages keep what was typed.
+    const std::string typed = name;
     std::replace(name.begin(), name.end(), '-', '_');
     gflags::CommandLineFlagInfo info;
     if (!gflags::GetCommandLineFlagInfo(name.c_str(), &info)) {
@@ -194,7 +195,7 @@ void ParseFlagsOrExit(int argc, char** argv) {
         value = "false";
         has_value = true;
       } else {
-        Fail("unknown flag --" + name);
+        Fail("unknown flag --" + typed);
       }
     }
     if (!has_value) {
@@ -203,13 +204,13 @@ void ParseFlagsOrExit(int argc, char** argv) {
       } else if (i + 1 < argc) {
         value = argv[++i];
       } else {
-        Fail("flag --" + name + " needs a value");
+        Fail("flag --" + typed + " needs a value");
       }
     }
     FlagError().clear();
     if (gflags::SetCommandLineOption(name.c_str(), value.c_str()).empty()) {
       Fail(FlagError().empty()
-               ? "invalid value '" + value + "' for --" + name + " (want " + info.type + ")"
+               ? "invalid value '" + value + "' for --" + typed + " (want " + info.type + ")"
                : FlagError());
     }
   }

@@ -167,3 +167,14 @@ def test_check_config_of_missing_file_fails(tmp_path):
     res, _ = check_config(tmp_path / "nope.textproto")
     assert res.returncode == 2
     assert "no such file" in res.stderr
+
+
+@pytest.mark.parametrize("flag,complaint", [
+    ("--vhost_dir=run/vswitch", "--vhost_dir=run/vswitch: want an absolute directory path"),
+    ("--vhost-dir=/" + "d" * 69, "at most 69 characters"),
+    ("--check-config", "flag --check-config needs a value"),
+])
+def test_bad_service_flags_exit_2(flag, complaint):
+    res = run([VSWITCHD, flag], check=False, timeout=30)
+    assert res.returncode == 2
+    assert complaint in res.stderr and res.stderr.count("\n") == 1, res.stderr
