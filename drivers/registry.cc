@@ -61,7 +61,10 @@ absl::StatusOr<DriverSpec> ParseDriverSpec(std::string_view text) {
       return absl::InvalidArgumentError(
           absl::StrFormat("'%s': value of '%s' contains a blank or ';'", text, key));
     }
-    if (spec.Find(key) != nullptr) {
+    // net_pcap opens one queue per rx_pcap/tx_pcap/rx_iface/tx_iface given.
+    const bool queue_key = spec.driver == "pcap" && (key == "rx_pcap" || key == "tx_pcap" ||
+                                                     key == "rx_iface" || key == "tx_iface");
+    if (!queue_key && spec.Find(key) != nullptr) {
       return absl::InvalidArgumentError(absl::StrFormat("'%s': key '%s' repeated", text, key));
     }
     spec.args.emplace_back(std::move(key), std::move(value));

@@ -16,6 +16,8 @@ PACKAGES=(
   # The vhost-user VM test: QEMU (TCG), a guest kernel with virtio_net
   # modules, busybox for its initramfs; systemd-analyze for the unit test.
   qemu-system-x86 linux-image-cloud-amd64 busybox-static systemd
+  # bench/e2e: its chart; callgrind for the micro-benchmark profiles.
+  python3-matplotlib valgrind
 )
 
 missing=()

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs what is missing, builds, and runs every suite: unit (GoogleTest),
 # fuzz replay, micro-benchmark smoke, integration (pytest + scapy in network
-# namespaces). Ends with one line "N passed, N failed". Needs root.
+# namespaces), end-to-end benchmark smoke. Ends with one line "N passed, N failed". Needs root.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,9 +23,14 @@ echo "== integration suite (pytest, /usr/bin/python3)"
   --junitxml="$BUILD/pytest.junit.xml"
 pytest_rc=$?
 
+echo "== end-to-end benchmark smoke (bench/e2e/run.py --smoke: every scenario runs, no thresholds)"
+rm -f "$BUILD/bench-e2e.junit.xml"
+/usr/bin/python3 bench/e2e/run.py --smoke --build "$BUILD" --junit "$BUILD/bench-e2e.junit.xml"
+e2e_rc=$?
+
 /usr/bin/python3 scripts/junit_summary.py \
-  "$BUILD/meson-logs/testlog.junit.xml" "$BUILD/pytest.junit.xml"
+  "$BUILD/meson-logs/testlog.junit.xml" "$BUILD/pytest.junit.xml" "$BUILD/bench-e2e.junit.xml"
 summary_rc=$?
-if [ $meson_rc -ne 0 ] || [ $pytest_rc -ne 0 ] || [ $summary_rc -ne 0 ]; then
+if [ $meson_rc -ne 0 ] || [ $pytest_rc -ne 0 ] || [ $e2e_rc -ne 0 ] || [ $summary_rc -ne 0 ]; then
   exit 1
 fi

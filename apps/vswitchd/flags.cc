@@ -49,6 +49,10 @@ DEFINE_string(vhost_dir, "/run/vswitch",
 DEFINE_string(check_config, "",
               "validate this config file (syntax and meaning, no host checks), print OK or the "
               "error, exit 0 or 2; nothing is started");
+DEFINE_string(lcore_cpus, "",
+              "LCORE@CPU,...: run these lcores on another CPU than their own id (e.g. 2@0 "
+              "puts a dedicated encap lcore 2 beside the main lcore on CPU 0); default: "
+              "lcore N runs on CPU N");
 
 namespace {
 
@@ -76,6 +80,21 @@ bool ValidateLcores(const char* flag, const std::string& v) {
     if (!absl::SimpleAtoi(part, &id) || id >= 128) {
       FlagError() = absl::StrFormat("--%s=%s: '%s' is not an lcore id 0..127", flag,
                    v.c_str(), std::string(part).c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ValidateLcoreCpus(const char* flag, const std::string& v) {
+  for (absl::string_view part : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+    std::vector<std::string> lc = absl::StrSplit(part, '@');
+    uint32_t l = 0;
+    uint32_t c = 0;
+    if (lc.size() != 2 || !absl::SimpleAtoi(lc[0], &l) || !absl::SimpleAtoi(lc[1], &c) ||
+        l >= 128 || c >= 128) {
+      FlagError() = absl::StrFormat("--%s=%s: '%s' is not LCORE@CPU (both 0..127)", flag,
+                                    v.c_str(), std::string(part).c_str());
       return false;
     }
   }
@@ -134,6 +153,7 @@ DEFINE_validator(idle_polls, &ValidateIdlePolls);
 DEFINE_validator(flow_cache_entries, &ValidateFlowCache);
 DEFINE_validator(mac_aging_sec, &ValidateAging);
 DEFINE_validator(config, &ValidateConfigPath);
+DEFINE_validator(lcore_cpus, &ValidateLcoreCpus);
 
 // <dir>/<32-character vport name>.sock must fit a unix socket path (107).
 bool ValidateVhostDir(const char* flag, const std::string& v) {

@@ -26,6 +26,7 @@ DECLARE_bool(interactive);
 DECLARE_bool(detach_shell_on_quit);
 DECLARE_string(vhost_dir);
 DECLARE_string(check_config);
+DECLARE_string(lcore_cpus);
 
 namespace vswitch::app {
 

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <rte_eal.h>
@@ -30,6 +31,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -61,6 +63,19 @@ void OnSignal(int) { g_stop.store(true); }
   std::exit(2);
 }
 
+// The CPU of each lcore: its own id unless --lcore_cpus maps it elsewhere.
+uint32_t CpuOf(uint32_t lcore) {
+  for (absl::string_view part : absl::StrSplit(FLAGS_lcore_cpus, ',', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> lc = absl::StrSplit(part, '@');
+    uint32_t l = 0;
+    uint32_t c = 0;
+    if (absl::SimpleAtoi(lc.first, &l) && absl::SimpleAtoi(lc.second, &c) && l == lcore) {
+      return c;  // Format checked by the flag's validator.
+    }
+  }
+  return lcore;
+}
+
 std::vector<uint32_t> FwdLcores() {
   std::vector<uint32_t> out;
   for (absl::string_view part : absl::StrSplit(FLAGS_fwd_lcores, ',')) {
@@ -90,9 +105,9 @@ std::vector<uint32_t> FwdLcores() {
   // EAL would print its whole usage for a missing CPU; say it in one line.
   const long cpus = sysconf(_SC_NPROCESSORS_CONF);
   auto check_cpu = [&](const char* flag, long id) {
-    if (id >= cpus) {
-      Exit2(absl::StrFormat("--%s: lcore %d does not exist (this host has CPUs 0..%d)", flag, id,
-                            cpus - 1));
+    if (id >= 0 && CpuOf(id) >= cpus) {
+      Exit2(absl::StrFormat("--%s: lcore %d does not exist (this host has CPUs 0..%d%s)", flag,
+                            id, cpus - 1, FLAGS_lcore_cpus.empty() ? "" : "; see --lcore_cpus"));
     }
   };
   check_cpu("main_lcore", FLAGS_main_lcore);
@@ -151,14 +166,19 @@ void PrepareSocketPath(const std::string& path) {
 }
 
 std::vector<std::string> EalArgs(const std::vector<uint32_t>& fwd) {
-  std::string lcores = absl::StrFormat("%u", FLAGS_main_lcore);
+  // With --lcore_cpus, EAL gets --lcores L@C,... (lcore ids stay ours).
+  const bool mapped = !FLAGS_lcore_cpus.empty();
+  auto one = [&](uint32_t l) {
+    return mapped ? absl::StrFormat("%u@%u", l, CpuOf(l)) : absl::StrFormat("%u", l);
+  };
+  std::string lcores = one(FLAGS_main_lcore);
   for (uint32_t l : fwd) {
-    absl::StrAppendFormat(&lcores, ",%u", l);
+    absl::StrAppend(&lcores, ",", one(l));
   }
   if (FLAGS_encap_lcore >= 0) {
-    absl::StrAppendFormat(&lcores, ",%d", FLAGS_encap_lcore);
+    absl::StrAppend(&lcores, ",", one(static_cast<uint32_t>(FLAGS_encap_lcore)));
   }
-  std::vector<std::string> args = {"vswitchd",      "-l",
+  std::vector<std::string> args = {"vswitchd",      mapped ? "--lcores" : "-l",
                                    lcores,          "--main-lcore",
                                    absl::StrFormat("%u", FLAGS_main_lcore),
                                    "--file-prefix", FLAGS_file_prefix,

@@ -92,6 +92,16 @@ TEST(ParseDriverSpecTest, RepeatedKeyIsInvalid) {
               StatusIs(kInvalid, AllOf(HasSubstr("'iface'"), HasSubstr("repeated"))));
 }
 
+TEST(ParseDriverSpecTest, PcapQueueKeysMayRepeat) {
+  // net_pcap opens one queue per occurrence (several forwarding lcores need
+  // several TX queues); its other keys may not repeat.
+  auto spec = ParseDriverSpec("pcap:rx_pcap=/a,tx_pcap=/dev/null,tx_pcap=/dev/null");
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_EQ(spec->args.size(), 3u);
+  EXPECT_THAT(ParseDriverSpec("pcap:rx_pcap=/a,infinite_rx=1,infinite_rx=1"),
+              StatusIs(kInvalid, HasSubstr("repeated")));
+}
+
 TEST(ParseDriverSpecTest, BlankInValueIsInvalid) {
   EXPECT_THAT(ParseDriverSpec("pcap:rx_pcap=/tmp/a b"),
               StatusIs(kInvalid, AllOf(HasSubstr("'rx_pcap'"), HasSubstr("blank"))));
