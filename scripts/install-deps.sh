@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages vswitch needs to build, test and demo,
-# only those that are missing. Needs root.
+# only those that are missing. Needs root. --fuzz: also what
+# scripts/fuzz.sh needs.
 set -euo pipefail
 
 PACKAGES=(
@@ -19,6 +20,11 @@ PACKAGES=(
   # bench/e2e: its chart; callgrind for the micro-benchmark profiles.
   python3-matplotlib valgrind
 )
+# Optional, not needed by CI: clang and its libFuzzer runtime for
+# scripts/fuzz.sh (doc/fuzzing.md).
+if [ "${1:-}" = "--fuzz" ]; then
+  PACKAGES+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
