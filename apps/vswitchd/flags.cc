@@ -43,6 +43,9 @@ DEFINE_bool(interactive, false,
             "it stops the daemon");
 DEFINE_bool(detach_shell_on_quit, false,
             "with --interactive: quitting the shell leaves the daemon running");
+DEFINE_string(capture_dir, "/var/lib/vswitch/captures",
+              "directory of pcapng mirror destinations' files (created on first use); "
+              "a destination names a file in it, never a path");
 DEFINE_string(vhost_dir, "/run/vswitch",
               "directory of the vhost-user sockets of `vhost` vports without path= "
               "(<dir>/<vport>.sock); created if missing");
@@ -166,6 +169,14 @@ bool ValidateVhostDir(const char* flag, const std::string& v) {
   return true;
 }
 DEFINE_validator(vhost_dir, &ValidateVhostDir);
+bool ValidateCaptureDir(const char* flag, const std::string& v) {
+  if (v.empty() || v[0] != '/' || v.size() > 4000) {
+    FlagError() = absl::StrFormat("--%s=%s: want an absolute directory path", flag, v.c_str());
+    return false;
+  }
+  return true;
+}
+DEFINE_validator(capture_dir, &ValidateCaptureDir);
 
 [[noreturn]] void Fail(const std::string& msg) {
   std::fprintf(stderr, "vswitchd: %s (see --help)\n", msg.c_str());

@@ -27,6 +27,7 @@ DECLARE_bool(detach_shell_on_quit);
 DECLARE_string(vhost_dir);
 DECLARE_string(check_config);
 DECLARE_string(lcore_cpus);
+DECLARE_string(capture_dir);
 
 namespace vswitch::app {
 

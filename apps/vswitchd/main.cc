@@ -300,7 +300,8 @@ int Run(int argc, char** argv) {
                                   .mac_learning = FLAGS_mac_learning,
                                   .mac_aging = absl::Seconds(FLAGS_mac_aging_sec),
                                   .pool = pool->get(),
-                                  .config_path = FLAGS_config},
+                                  .config_path = FLAGS_config,
+                                  .capture_dir = FLAGS_capture_dir},
       publisher->get(), &ports, &stats);
   absl::Status st = store.Start();
   LOG_IF(FATAL, !st.ok()) << "initial snapshot: " << st;

@@ -55,7 +55,7 @@ void NormalizeConfig(v1::Config* c) {
     }
   }
   for (auto& d : *c->mutable_destinations()) {
-    if (d.udp_port() == 0) {
+    if (d.udp_port() == 0 && !d.has_pcapng()) {
       d.set_udp_port(4789);
     }
   }

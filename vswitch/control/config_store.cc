@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vswitch/control/config_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <optional>
 
@@ -21,6 +26,7 @@
 #include "lib/status/status_macros.h"
 #include "vswitch/control/config_file.h"
 #include "vswitch/control/validator.h"
+#include "vswitch/dataplane/pcapng_writer.h"
 
 namespace vswitch::control {
 namespace {
@@ -627,7 +633,20 @@ v1::Stats ConfigStore::GetStats() const {
   for (const auto& d : config_.destinations()) {
     dests.push_back(SlotRef{d.name(), d.id(), dest_slots_.at(d.id())});
   }
-  return stats_->Collect(refs, sessions, dests);
+  v1::Stats stats = stats_->Collect(refs, sessions, dests);
+  for (v1::DestinationStats& ds : *stats.mutable_destinations()) {
+    auto it = dest_rings_.find(ds.id());
+    if (it == dest_rings_.end() || it->second.pcapng == nullptr) {
+      continue;
+    }
+    const int idx = IndexByName(config_.destinations(), ds.name());
+    const uint32_t index = it->second.pcapng->file_index();
+    if (idx >= 0) {
+      const std::string& file = config_.destinations(idx).pcapng().file();
+      ds.set_pcapng_file(index == 0 ? file : absl::StrFormat("%s.%u", file, index));
+    }
+  }
+  return stats;
 }
 
 void ConfigStore::ClearStats() {
@@ -637,7 +656,53 @@ void ConfigStore::ClearStats() {
 
 // ------------------------------------------------------------------- TAP
 
+absl::Status ConfigStore::OpenPcapng(const v1::MirrorDestination& d, const std::string& prefix,
+                                     DestRings* rings) {
+  const std::string field = prefix + "pcapng.file";
+  const std::string& file = d.pcapng().file();
+  if (capture_dir_fd_ < 0) {
+    // mkdir -p; a failure shows in the open below.
+    for (size_t pos = 1; pos != std::string::npos;) {
+      pos = opts_.capture_dir.find('/', pos + 1);
+      mkdir(opts_.capture_dir.substr(0, pos).c_str(), 0750);
+    }
+    capture_dir_fd_ = open(opts_.capture_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (capture_dir_fd_ < 0) {
+      return absl::UnavailableError(absl::StrFormat("%s: cannot open --capture_dir %s: %s",
+                                                    field, opts_.capture_dir, strerror(errno)));
+    }
+  }
+  // The writer never follows a link (O_NOFOLLOW|O_EXCL), but a FILE that
+  // is a link or a device is a mistake worth naming.
+  struct stat st;
+  if (fstatat(capture_dir_fd_, file.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      !S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: '%s' in %s is %s; refused", field, file, opts_.capture_dir,
+        S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file"));
+  }
+  if (pcapng_pool_ == nullptr) {
+    pcapng_pool_ = rte_pktmbuf_pool_create("vswitch_pcapng", 1023, 32, 0,
+                                           RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    if (pcapng_pool_ == nullptr) {
+      return absl::UnavailableError(absl::StrFormat("%s: cannot create mempool vswitch_pcapng: %s",
+                                                    field, rte_strerror(rte_errno)));
+    }
+  }
+  auto writer = std::make_unique<dataplane::PcapngWriter>(
+      capture_dir_fd_, file.c_str(), d.pcapng().rotate_bytes(), pcapng_pool_);
+  if (const int err = writer->Open(); err < 0) {
+    return absl::UnavailableError(absl::StrFormat("%s: cannot create '%s' in %s: %s", field, file,
+                                                  opts_.capture_dir, strerror(-err)));
+  }
+  rings->pcapng = writer.release();
+  LOG(INFO) << "pcapng destination " << d.name() << " writes " << opts_.capture_dir << "/"
+            << file;
+  return absl::OkStatus();
+}
+
 void ConfigStore::FreeRings(const DestRings& rings) {
+  delete rings.pcapng;
   for (rte_ring* r : rings) {
     if (r == nullptr) {
       continue;
@@ -655,7 +720,7 @@ absl::StatusOr<v1::MirrorDestination> ConfigStore::CreateMirrorDestination(
   absl::MutexLock lock(&mu_);
   v1::MirrorDestination d = req;
   d.clear_id();
-  if (d.udp_port() == 0) {
+  if (d.udp_port() == 0 && !d.has_pcapng()) {
     d.set_udp_port(4789);
   }
   VS_RETURN_IF_ERROR(ValidateDestination(d, config_, "destination."));
@@ -674,6 +739,12 @@ absl::StatusOr<v1::MirrorDestination> ConfigStore::CreateMirrorDestination(
       return absl::ResourceExhaustedError(
           absl::StrFormat("destination: cannot create mirror ring %s: %s", name,
                           rte_strerror(rte_errno)));
+    }
+  }
+  if (d.has_pcapng()) {
+    if (absl::Status st = OpenPcapng(d, "destination.", &rings); !st.ok()) {
+      FreeRings(rings);
+      return st;
     }
   }
   v1::Config candidate = config_;
@@ -1073,10 +1144,26 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
   absl::flat_hash_map<uint32_t, uint16_t> dest_slots;
   absl::flat_hash_map<uint32_t, DestRings> dest_rings;
   std::vector<DestRings> retired_rings;
+  // A kept destination whose pcapng settings change gets a new writer (the
+  // old one is closed after the publish, like retired rings).
+  std::vector<dataplane::PcapngWriter*> retired_writers;
+  std::vector<uint32_t> needs_writer;
   for (const auto& d : config_.destinations()) {
-    if (FindByName(candidate.destinations(), d.name()) != nullptr) {
+    const v1::MirrorDestination* next = FindByName(candidate.destinations(), d.name());
+    if (next != nullptr) {
       dest_slots[d.id()] = dest_slots_.at(d.id());
-      dest_rings[d.id()] = dest_rings_.at(d.id());
+      DestRings r = dest_rings_.at(d.id());
+      if (!google::protobuf::util::MessageDifferencer::Equals(d.pcapng(), next->pcapng()) ||
+          d.has_pcapng() != next->has_pcapng()) {
+        if (r.pcapng != nullptr) {
+          retired_writers.push_back(r.pcapng);
+        }
+        r.pcapng = nullptr;
+        if (next->has_pcapng()) {
+          needs_writer.push_back(d.id());
+        }
+      }
+      dest_rings[d.id()] = r;
     } else {
       retired_rings.push_back(dest_rings_.at(d.id()));
     }
@@ -1092,7 +1179,11 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
   const absl::flat_hash_map<std::string, VportRuntime> saved_runtime = runtime_;
   std::vector<VportRuntime> created;
   std::vector<DestRings> created_rings;
+  std::vector<dataplane::PcapngWriter*> created_writers;
   auto undo = [&](absl::Status st) {
+    for (dataplane::PcapngWriter* w : created_writers) {
+      delete w;
+    }
     for (const VportRuntime& rt : created) {
       ports_->Destroy(rt.port_id, rt.vdev_name);  // Never published.
     }
@@ -1103,7 +1194,8 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
     return st;
   };
 
-  for (const auto& d : candidate.destinations()) {
+  for (int index = 0; index < candidate.destinations_size(); ++index) {
+    const v1::MirrorDestination& d = candidate.destinations(index);
     if (dest_rings.contains(d.id())) {
       continue;
     }
@@ -1123,9 +1215,31 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
             "destinations: cannot create mirror ring %s for '%s': %s", name, d.name(), err)));
       }
     }
+    if (d.has_pcapng()) {
+      if (absl::Status st =
+              OpenPcapng(d, absl::StrFormat("destinations[%d].", index), &rings);
+          !st.ok()) {
+        FreeRings(rings);
+        return undo(st);
+      }
+    }
     created_rings.push_back(rings);
     dest_slots[d.id()] = static_cast<uint16_t>(slot);
     dest_rings[d.id()] = rings;
+  }
+  for (uint32_t id : needs_writer) {
+    for (int i = 0; i < candidate.destinations_size(); ++i) {
+      if (candidate.destinations(i).id() != id) {
+        continue;
+      }
+      DestRings& r = dest_rings[id];
+      if (absl::Status st =
+              OpenPcapng(candidate.destinations(i), absl::StrFormat("destinations[%d].", i), &r);
+          !st.ok()) {
+        return undo(st);
+      }
+      created_writers.push_back(r.pcapng);
+    }
   }
   std::vector<uint16_t> new_session_slots;
   for (const auto& s : candidate.tap_sessions()) {
@@ -1214,8 +1328,11 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
   next_session_id_ = next_session;
 
   // No worker may still use what the old snapshot alone referenced.
-  if (!retired.empty() || !retired_rings.empty()) {
+  if (!retired.empty() || !retired_rings.empty() || !retired_writers.empty()) {
     publisher_->Synchronize();
+  }
+  for (dataplane::PcapngWriter* w : retired_writers) {
+    delete w;
   }
   for (const VportRuntime& rt : retired) {
     ports_->Destroy(rt.port_id, rt.vdev_name);

@@ -43,6 +43,8 @@ struct ConfigStoreOptions {
   // format, written atomically before the change is published). Empty: no
   // persistence.
   std::string config_path;
+  // Directory of pcapng destinations' files; created (0750) on first use.
+  std::string capture_dir;
 };
 
 // Transmit queues of the uplink: one per forwarding worker, then the encap
@@ -144,8 +146,14 @@ class ConfigStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Static neighbors of `config` over what ARP resolved.
   NeighborMap Neighbors(const v1::Config& config) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Frees a destination's rings after no worker can see them.
+  // Frees a destination's rings (and pcapng writer) after no worker can
+  // see them.
   void FreeRings(const DestRings& rings);
+  // For a pcapng destination: opens its first file in --capture_dir and sets
+  // rings->pcapng. Errors name `prefix`pcapng.file: InvalidArgument (a
+  // symlink or not a regular file), Unavailable (directory, file or pool).
+  absl::Status OpenPcapng(const v1::MirrorDestination& d, const std::string& prefix,
+                          DestRings* rings) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string SessionUsing(const std::string& field, const std::string& name) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -174,6 +182,9 @@ class ConfigStore {
   absl::flat_hash_map<uint32_t, uint16_t> dest_slots_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint32_t, DestRings> dest_rings_ ABSL_GUARDED_BY(mu_);
   ArpResolver arp_ ABSL_GUARDED_BY(mu_);
+  // --capture_dir, opened on first use; packet blocks of pcapng writers.
+  int capture_dir_fd_ ABSL_GUARDED_BY(mu_) = -1;
+  rte_mempool* pcapng_pool_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace vswitch::control

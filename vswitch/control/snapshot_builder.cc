@@ -2,6 +2,7 @@
 #include "vswitch/control/snapshot_builder.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include <rte_hash.h>
@@ -79,6 +80,7 @@ absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap) {
     }
     const DestRings& rings = in.dest_rings->at(d.id());
     std::copy(rings.begin(), rings.end(), di.rings);
+    di.pcapng = rings.pcapng;
     dest_index[d.name()] = static_cast<uint16_t>(snap->dests.size());
     snap->dests.push_back(di);
   }
@@ -184,6 +186,8 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
     pi.admin_up = vp.admin_state() != v1::ADMIN_STATE_DOWN;
     pi.is_uplink = vp.kind() == v1::VPORT_KIND_UPLINK;
     pi.vport_id = vp.id();
+    std::snprintf(snap->vport_names[rt.port_id].data(), snap->vport_names[rt.port_id].size(),
+                  "%s", vp.name().c_str());
     if (!pi.is_uplink) {
       pi.vnet_index = vnet_index.at(vp.vnet());
       if (pi.admin_up) {

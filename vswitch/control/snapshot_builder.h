@@ -32,8 +32,12 @@ struct VportRuntime {
 // neighbors and ARP results, merged by the caller.
 using NeighborMap = absl::flat_hash_map<uint32_t, std::array<uint8_t, 6>>;
 
-// The SPSC rings of one destination, one per forwarding worker.
-using DestRings = std::array<rte_ring*, dataplane::kMaxWorkers>;
+// The SPSC rings of one destination, one per forwarding worker, and for a
+// pcapng destination its file writer (owned by ConfigStore, freed with the
+// rings).
+struct DestRings : std::array<rte_ring*, dataplane::kMaxWorkers> {
+  dataplane::PcapngWriter* pcapng = nullptr;
+};
 
 struct SnapshotInputs {
   const v1::Config* config = nullptr;

@@ -72,7 +72,7 @@ void FillPorts(const v1::Stats& stats, rte_tel_data* d) {
 }
 
 void FillMirror(const std::string& name, uint32_t id, const v1::MirrorCounters& c,
-                rte_tel_data* d) {
+                rte_tel_data* d, const std::string& pcapng_file = "") {
   rte_tel_data* m = rte_tel_data_alloc();
   if (m == nullptr) {
     return;
@@ -90,6 +90,9 @@ void FillMirror(const std::string& name, uint32_t id, const v1::MirrorCounters& 
   rte_tel_data_add_dict_u64(m, "tx_dropped", c.tx_dropped());
   rte_tel_data_add_dict_u64(m, "sent_packets", c.sent_packets());
   rte_tel_data_add_dict_u64(m, "sent_bytes", c.sent_bytes());
+  if (!pcapng_file.empty()) {
+    rte_tel_data_add_dict_string(m, "pcapng_file", pcapng_file.c_str());
+  }
   AddContainer(d, name, m);
 }
 
@@ -101,7 +104,7 @@ void FillSessions(const v1::Stats& stats, rte_tel_data* d) {
 
 void FillDestinations(const v1::Stats& stats, rte_tel_data* d) {
   for (const v1::DestinationStats& s : stats.destinations()) {
-    FillMirror(s.name(), s.id(), s.counters(), d);
+    FillMirror(s.name(), s.id(), s.counters(), d, s.pcapng_file());
   }
 }
 

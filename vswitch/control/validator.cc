@@ -4,10 +4,12 @@
 #include <set>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "drivers/vport_driver.h"
 #include "lib/net/ipv4.h"
 #include "lib/net/mac_address.h"
+#include "lib/status/status_macros.h"
 
 namespace vswitch::control {
 namespace {
@@ -381,6 +383,55 @@ absl::Status ValidateUnderlayIp(const std::string& field, const std::string& tex
 
 }  // namespace
 
+absl::Status ValidatePcapngFileName(const std::string& field, const std::string& file) {
+  if (file.empty() || file.size() > 255) {
+    return Invalid(field, absl::StrFormat("'%s' is %d bytes; want a file name of 1..255 bytes",
+                                          absl::CEscape(file), file.size()));
+  }
+  if (file.find('\0') != std::string::npos) {
+    return Invalid(field, absl::StrFormat("'%s' contains a NUL byte", absl::CEscape(file)));
+  }
+  if (file.find('/') != std::string::npos) {
+    return Invalid(field, absl::StrFormat("'%s' contains '/'; want a file name inside "
+                                          "--capture_dir, not a path",
+                                          absl::CEscape(file)));
+  }
+  if (file == "." || file == "..") {
+    return Invalid(field, absl::StrFormat("'%s' is not a file name", file));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// A pcapng destination: a file in --capture_dir instead of collectors.
+absl::Status ValidatePcapngDestination(const v1::MirrorDestination& dest,
+                                       const std::string& prefix) {
+  if (dest.collectors_size() != 0) {
+    return Invalid(prefix + "collectors", "must be empty with pcapng (a destination is "
+                                          "either collectors or a pcapng file)");
+  }
+  if (dest.vni() != 0) {
+    return Invalid(prefix + "vni", absl::StrFormat("%u: must be unset with pcapng", dest.vni()));
+  }
+  if (dest.udp_port() != 0) {
+    return Invalid(prefix + "udp_port",
+                   absl::StrFormat("%u: must be unset with pcapng", dest.udp_port()));
+  }
+  if (dest.mark_copies()) {
+    return Invalid(prefix + "mark_copies", "must be unset with pcapng");
+  }
+  VS_RETURN_IF_ERROR(ValidatePcapngFileName(prefix + "pcapng.file", dest.pcapng().file()));
+  const uint64_t rotate = dest.pcapng().rotate_bytes();
+  if (rotate != 0 && rotate < 1024) {
+    return Invalid(prefix + "pcapng.rotate_bytes",
+                   absl::StrFormat("%u is below 1024 (0 = never rotate)", rotate));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateDestination(const v1::MirrorDestination& dest, const v1::Config& config,
                                  const std::string& prefix) {
   absl::Status st = ValidateName(prefix + "name", dest.name());
@@ -398,6 +449,9 @@ absl::Status ValidateDestination(const v1::MirrorDestination& dest, const v1::Co
   if (FindVNet(config, dest.vnet()) == nullptr) {
     return absl::NotFoundError(
         absl::StrFormat("%svnet: VNet '%s' does not exist", prefix, dest.vnet()));
+  }
+  if (dest.has_pcapng()) {
+    return ValidatePcapngDestination(dest, prefix);
   }
   if (dest.vni() == 0 || dest.vni() > kMaxVni) {
     return Invalid(prefix + "vni", absl::StrFormat("%u is not in 1..%u", dest.vni(), kMaxVni));

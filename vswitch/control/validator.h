@@ -32,6 +32,10 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
 absl::Status ValidateFdbEntry(const v1::FdbEntry& entry, const v1::Config& config,
                               const std::string& prefix);
 
+// The file name of a pcapng destination (a name inside --capture_dir: no
+// '/', no NUL, not "." or "..", 1..255 bytes). InvalidArgument naming `field`.
+absl::Status ValidatePcapngFileName(const std::string& field, const std::string& file);
+
 // A mirror destination about to join `config`. Codes: InvalidArgument,
 // AlreadyExists, NotFound (VNet), ResourceExhausted (too many).
 absl::Status ValidateDestination(const v1::MirrorDestination& dest, const v1::Config& config,

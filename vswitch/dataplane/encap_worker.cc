@@ -14,6 +14,7 @@
 #include "lib/hash/flow_hash.h"
 #include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/dataplane/parser.h"
+#include "vswitch/dataplane/pcapng_writer.h"
 #include "vswitch/dataplane/tx_batch.h"
 
 namespace vswitch::dataplane {
@@ -129,6 +130,27 @@ bool EncapWorker::Admit(const Snapshot& snap, uint16_t slot, uint64_t now_tsc) {
          RTE_COLOR_GREEN;
 }
 
+// Hot path. A pcapng destination: the rate limit, then the file (one
+// writev per burst) instead of encapsulation.
+void EncapWorker::WriteToPcapng(const Snapshot& snap, const DestInfo& d, rte_mbuf** copies,
+                                uint16_t n, uint64_t now_tsc) {
+  MirrorSlotCounters& dc = stats_->dests[d.slot];
+  uint16_t n_ok = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    const uint16_t slot = MirrorMetaOf(copies[i])->session_slot;
+    if (!Admit(snap, slot, now_tsc)) {
+      stats_->sessions[slot].rate_limited.Add(1);
+      dc.rate_limited.Add(1);
+      rte_pktmbuf_free(copies[i]);
+      continue;
+    }
+    copies[n_ok++] = copies[i];
+  }
+  if (n_ok != 0) {
+    d.pcapng->Write(snap, copies, n_ok, dc, stats_->sessions);
+  }
+}
+
 // Hot path.
 uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budget) {
   if (snap.generation != slot_map_generation_) {
@@ -163,6 +185,10 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
         continue;
       }
       handled += n;
+      if (d.pcapng != nullptr) {
+        WriteToPcapng(snap, d, copies, static_cast<uint16_t>(n), now_tsc);
+        continue;
+      }
       uint16_t n_out = 0;
       for (unsigned i = 0; i < n; ++i) {
         rte_mbuf* m = copies[i];

@@ -75,6 +75,9 @@ class EncapWorker {
   void UpdateMeter(uint16_t slot, uint32_t session_id, uint64_t rate_pps);
   // True when the copy may go (meter green or no limit).
   bool Admit(const Snapshot& snap, uint16_t slot, uint64_t now_tsc);
+  // Copies of a pcapng destination (pcapng_writer.h).
+  void WriteToPcapng(const Snapshot& snap, const DestInfo& d, rte_mbuf** copies, uint16_t n,
+                     uint64_t now_tsc);
 
   uint16_t n_fwd_workers_;
   rte_mempool* header_pool_;

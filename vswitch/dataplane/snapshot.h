@@ -18,6 +18,8 @@
 
 namespace vswitch::dataplane {
 
+class PcapngWriter;
+
 inline constexpr uint16_t kMaxPorts = RTE_MAX_ETHPORTS;
 inline constexpr uint16_t kNoVnet = 0xffff;
 // TAP limits: sessions are bits of a uint32 in the flow cache entry.
@@ -91,6 +93,9 @@ struct DestInfo {
   uint8_t n_collectors = 0;
   CollectorInfo collectors[kMaxCollectors];
   rte_ring* rings[kMaxWorkers] = {};
+  // Set for a pcapng destination: copies are written to it instead of
+  // being encapsulated. Owned by the control side, like the rings.
+  PcapngWriter* pcapng = nullptr;
 };
 
 struct UplinkInfo {
@@ -112,6 +117,9 @@ struct Snapshot {
   uint64_t generation = 0;
   uint32_t cache_tag = 0;  // Flow-cache generation: low 32 bits, never 0.
   std::array<PortInfo, kMaxPorts> ports{};
+  // The vport's name per port ("" = none): interface names in pcapng files.
+  // Cold: only the encap worker reads it, once per vport per file.
+  std::array<std::array<char, 33>, kMaxPorts> vport_names{};
   std::vector<VnetInfo> vnets;
   // (vnet_index, mac) -> PackFdbValue(port, static). Read-only once published.
   rte_hash* fdb = nullptr;

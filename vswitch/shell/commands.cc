@@ -540,15 +540,23 @@ CommandTable VSwitchCommands() {
   c.push_back(Bind(
       {.words = {"add", "destination"},
        .args = {Positional("NAME"), Keyword("vnet", "VNET", VT::kVNetName),
-                Keyword("vni", "N", VT::kUint32),
-                Keyword("collector", "IP", VT::kText, Occurs::kOneOrMore),
-                Keyword("port", "N", VT::kUint32, Occurs::kOptional)},
-       .help = "Create a mirror destination: VXLAN to collectors over the uplink.",
-       .usage = "VNET is the VNet the collectors belong to: every source of a session\n"
+                Keyword("vni", "N", VT::kUint32, Occurs::kOptional),
+                Keyword("collector", "IP", VT::kText, Occurs::kRepeated),
+                Keyword("port", "N", VT::kUint32, Occurs::kOptional),
+                Keyword("pcapng", "FILE", VT::kText, Occurs::kOptional),
+                Keyword("rotate", "BYTES", VT::kUint64, Occurs::kOptional)},
+       .help = "Create a mirror destination: VXLAN to collectors, or a local pcapng file.",
+       .usage = "Two kinds:\n"
+                "  add destination NAME vnet VNET vni N collector IP [collector IP]... [port N]\n"
+                "  add destination NAME vnet VNET pcapng FILE [rotate BYTES]\n"
+                "VNET is the VNet the destination belongs to: every source of a session\n"
                 "sending here must be in it or in a VNet peered with it, of the same tenant.\n"
-                "N is the VXLAN network identifier of the copies (1..16777215). Each\n"
+                "VXLAN: N is the VXLAN network identifier of the copies (1..16777215). Each\n"
                 "`collector` is an underlay IPv4 address (1..8); with several, a symmetric\n"
-                "flow hash picks one. `port` is the UDP destination port (default 4789).",
+                "flow hash picks one. `port` is the UDP destination port (default 4789).\n"
+                "pcapng: FILE is a file name in vswitchd's --capture_dir (no '/', not '..');\n"
+                "`rotate` starts a new file (FILE.1, FILE.2, ...) once one passes BYTES\n"
+                "(0 = never, else at least 1024). Copies are written by the encap lcore.",
        .rpc = "CreateMirrorDestination"},
       &Stub::CreateMirrorDestination,
       [](const Args& args, v1::CreateMirrorDestinationRequest* request) {
@@ -559,6 +567,10 @@ CommandTable VSwitchCommands() {
         destination->set_udp_port(args.Uint32("port"));
         for (const std::string& collector : args.Values("collector")) {
           destination->add_collectors(collector);
+        }
+        if (args.Has("pcapng")) {
+          destination->mutable_pcapng()->set_file(args.Value("pcapng"));
+          destination->mutable_pcapng()->set_rotate_bytes(args.Uint64("rotate"));
         }
       },
       [](const Args& args, const v1::MirrorDestination& destination, Printer& printer) {
@@ -578,7 +590,7 @@ CommandTable VSwitchCommands() {
         printer.Line(absl::StrFormat("destination %s deleted", args.Value("NAME")));
       }));
   c.push_back(Bind({.words = {"show", "destinations"},
-                    .help = "List mirror destinations: ID NAME VNET VNI PORT COLLECTORS.",
+                    .help = "List mirror destinations: ID NAME VNET VNI PORT COLLECTORS (or pcapng:FILE).",
                     .rpc = "ListMirrorDestinations"},
                    &Stub::ListMirrorDestinations, kNoArgs, Show(&Printer::PrintDestinations)));
   c.push_back(Bind(

@@ -277,6 +277,14 @@ void Printer::PrintDestinations(const v1::ListMirrorDestinationsResponse& reply)
   TextTable table(
       {{"ID", true}, {"NAME"}, {"VNET"}, {"VNI", true}, {"PORT", true}, {"COLLECTORS"}});
   for (const v1::MirrorDestination& destination : reply.destinations()) {
+    if (destination.has_pcapng()) {
+      const uint64_t rotate = destination.pcapng().rotate_bytes();
+      table.AddRow({absl::StrCat(destination.id()), destination.name(), destination.vnet(), "-",
+                    "-",
+                    absl::StrCat("pcapng:", destination.pcapng().file(),
+                                 rotate == 0 ? "" : absl::StrCat(" rotate ", rotate))});
+      continue;
+    }
     uint32_t port = destination.udp_port() == 0 ? kDefaultVxlanPort : destination.udp_port();
     table.AddRow({absl::StrCat(destination.id()), destination.name(), destination.vnet(),
                   absl::StrCat(destination.vni()), absl::StrCat(port),

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "lib/status/testing/matchers.h"
 #include "vswitch/control/validator.h"
@@ -95,6 +96,47 @@ TEST(ValidateDestinationTest, ValidDestinationIsAccepted) {
   v1::MirrorDestination d = MakeDest("d-new", "blue");
   d.add_collectors("198.51.100.7");
   EXPECT_THAT(ValidateDestination(d, BaseConfig(), "destination."), IsOk());
+}
+
+// A pcapng destination: a file name in --capture_dir, no collectors.
+v1::MirrorDestination PcapngDest(const std::string& file) {
+  v1::MirrorDestination d;
+  d.set_name("cap");
+  d.set_vnet("blue");
+  d.mutable_pcapng()->set_file(file);
+  return d;
+}
+
+TEST(ValidateDestinationTest, PcapngFileNameIsAcceptedWithoutCollectors) {
+  EXPECT_THAT(ValidateDestination(PcapngDest("vm1.pcapng"), BaseConfig(), "destination."),
+              IsOk());
+}
+
+TEST(ValidateDestinationTest, PcapngPathsAndDotNamesAreRefused) {
+  const std::vector<std::string> files = {"../x", "a/b", "/etc/passwd", "..", ".", "",
+                                          std::string("a\0b", 3), std::string(256, 'a')};
+  for (const std::string& file : files) {
+    EXPECT_THAT(ValidateDestination(PcapngDest(file), BaseConfig(), "destination."),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("destination.pcapng.file: ")))
+        << file;
+  }
+}
+
+TEST(ValidateDestinationTest, PcapngWithCollectorsOrSmallRotationIsRefused) {
+  v1::MirrorDestination d = PcapngDest("f");
+  d.add_collectors("192.0.2.2");
+  EXPECT_THAT(ValidateDestination(d, BaseConfig(), "destination."),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("destination.collectors")));
+  d = PcapngDest("f");
+  d.set_vni(5);
+  EXPECT_THAT(ValidateDestination(d, BaseConfig(), "destination."),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("destination.vni")));
+  d = PcapngDest("f");
+  d.mutable_pcapng()->set_rotate_bytes(1023);
+  EXPECT_THAT(ValidateDestination(d, BaseConfig(), "destination."),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("destination.pcapng.rotate_bytes")));
 }
 
 TEST(ValidateDestinationTest, VniZeroIsInvalid) {

@@ -172,9 +172,19 @@ TEST(CommandTableTest, AddDestinationLeavesPortToTheDaemon) {
   EXPECT_THAT(request.destination().collectors(), ::testing::ElementsAre("192.0.2.50"));
 }
 
-TEST(CommandTableTest, AddDestinationNeedsACollector) {
-  EXPECT_THAT(ParseError({"add", "destination", "col", "vnet", "blue", "vni", "1"}),
-              HasSubstr("missing \"collector IP\""));
+// Collectors or a pcapng file: the daemon checks that exactly one is given.
+TEST(CommandTableTest, AddDestinationWithPcapngFileBuildsIt) {
+  v1::CreateMirrorDestinationRequest request = BuildRequest<v1::CreateMirrorDestinationRequest>(
+      {"add", "destination", "cap", "vnet", "blue", "pcapng", "vm1.pcapng", "rotate", "1048576"});
+  EXPECT_TRUE(request.destination().has_pcapng());
+  EXPECT_EQ(request.destination().pcapng().file(), "vm1.pcapng");
+  EXPECT_EQ(request.destination().pcapng().rotate_bytes(), 1048576u);
+  EXPECT_EQ(request.destination().vni(), 0u);
+  EXPECT_THAT(request.destination().collectors(), ::testing::IsEmpty());
+  EXPECT_FALSE(BuildRequest<v1::CreateMirrorDestinationRequest>(
+                   {"add", "destination", "col", "vnet", "blue", "vni", "1", "collector", "1.2.3.4"})
+                   .destination()
+                   .has_pcapng());
 }
 
 TEST(CommandTableTest, DelAndShowMirrorObjectsBuildTheirRequests) {
@@ -481,7 +491,8 @@ TEST(CommandTableTest, SynopsesMatchTheDocumentedSyntax) {
           {"add vport NAME vnet VNET driver SPEC [mac MAC]... [queues N] [admin up|down]",
            "add uplink NAME driver SPEC ip CIDR [gateway IP] [mtu N]",
            "set vport NAME admin up|down", "add fdb VNET MAC VPORT", "flush fdb [VNET] [static]",
-           "add destination NAME vnet VNET vni N collector IP [collector IP]... [port N]",
+           "add destination NAME vnet VNET [vni N] [collector IP]... [port N] [pcapng FILE] "
+           "[rotate BYTES]",
            "del destination NAME", "show destinations",
            "add tap-session NAME source VPORT [source VPORT]... destination DEST "
            "[destination DEST]... [direction rx|tx|both] [truncate N] [rate PPS] [rule SPEC]... "
