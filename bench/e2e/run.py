@@ -633,7 +633,7 @@ def write_report(args, ctx, res, rows, p11, mach, started, out):
     png = os.path.join(img_dir, "benchmarks-e2e.png")
     with open(base + ".json", "w") as f:
         json.dump({"machine": mach, "date": started, "command": " ".join(sys.argv),
-                   "smoke": ctx.smoke, "results": res, "targets": rows, "p11": p11}, f, indent=1,
+                   "smoke": ctx.smoke, "warm": ctx.warm, "window": ctx.window, "reps": ctx.reps, "results": res, "targets": rows, "p11": p11}, f, indent=1,
                   default=str)
     chart(res, png)
     if ctx.tsc_hz:
@@ -647,7 +647,7 @@ def write_report(args, ctx, res, rows, p11, mach, started, out):
          "",
          f"Machine: {mach['cpu']}, {mach['cores']} CPUs, kernel {mach['kernel']}, DPDK "
          f"{mach['dpdk']}, TSC ≈ {tsc:.0f} MHz. Load average at the start: "
-         f"{' '.join(mach['loadavg'])} — the machine is shared with other jobs, so absolute "
+         f"{' '.join(mach['loadavg'])}, at the end: {' '.join(mach.get('loadavg_end', []))} — the machine is shared with other jobs, so absolute "
          f"numbers are noisy; the ratios come from one run.", "",
          "## Targets", "", "| id | what | measured | target | |", "|---|---|---|---|---|"]
     for r in rows:
@@ -687,6 +687,21 @@ def write_report(args, ctx, res, rows, p11, mach, started, out):
     return png
 
 
+def rewrite_report(args):
+    """Markdown and chart again from a run's JSON (e.g. after editing notes.md)."""
+    with open(args.report_from) as f:
+        j = json.load(f)
+    ctx = argparse.Namespace(smoke=j["smoke"], tsc_hz=j["machine"]["tsc_mhz"] * 1e6,
+                             warm=j.get("warm", 3.0), window=j.get("window", 10.0),
+                             reps=j.get("reps", 3))
+    out = args.out or os.path.join(REPO, "doc", "benchmarks.md")
+    sys.argv = j["command"].split()
+    rows = targets(j["results"], j["p11"])
+    write_report(args, ctx, j["results"], rows, j["p11"], j["machine"], j["date"], out)
+    print(f"wrote {out}")
+    return 0
+
+
 def write_junit(path, res):
     import xml.etree.ElementTree as ET
     suite = ET.Element("testsuite", name="bench_e2e_smoke")
@@ -717,7 +732,11 @@ def main():
     ap.add_argument("--window", type=float, default=None, help="window seconds (10; smoke 1)")
     ap.add_argument("--only", default=None, help="regex of scenario ids to run")
     ap.add_argument("--junit", default=None, help="write a JUnit XML file (CI)")
+    ap.add_argument("--report-from", default=None,
+                    help="rewrite the report from this JSON of an earlier run (no runs)")
     args = ap.parse_args()
+    if args.report_from:
+        return rewrite_report(args)
     if os.geteuid() != 0:
         sys.exit("run.py: needs root (EAL, network namespaces)")
     # The harness, its clients and every main lcore stay on CPU 0; CPU 1 is
@@ -750,6 +769,7 @@ def main():
             print(f"{sc['id']} FAILED: {e}", file=sys.stderr, flush=True)
             res[sc["id"]] = {"error": str(e), "trace": traceback.format_exc()}
     p11 = run_p11(ctx)
+    mach["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     rows = targets(res, p11)
     png = write_report(args, ctx, res, rows, p11, mach, started, args.out)
     for r in rows:
