@@ -106,9 +106,11 @@ class Vswitchd:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([self.vswitchd] + self.flags, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
+        # EAL's start with a few GB of --no-huge memory (1M flows) takes
+        # minutes on a busy host.
         wait_for(lambda: self.proc.poll() is not None or (
             os.path.exists(self.socket) and
-            self.vsctl("show", "health", check=False).returncode == 0), 60, "vswitchd")
+            self.vsctl("show", "health", check=False).returncode == 0), 300, "vswitchd")
         if self.proc.poll() is not None:
             raise RuntimeError(f"vswitchd exited {self.proc.returncode}: {self.read_log()}")
         self.tel = Telemetry(self.prefix).connect()
@@ -166,9 +168,10 @@ class Testpmd:
         # Without -i testpmd forwards until its stdin closes or it gets a signal.
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        self.tel = Telemetry(self.prefix).connect()
+        # Loading a 1M-frame pcap into mbufs takes minutes on a busy host.
+        self.tel = Telemetry(self.prefix).connect(timeout=300)
         wait_for(lambda: self.proc.poll() is not None or
-                 self.tel.port_stats(0)["ipackets"] > 0, 30, "testpmd to forward")
+                 self.tel.port_stats(0)["ipackets"] > 0, 300, "testpmd to forward")
         if self.proc.poll() is not None:
             raise RuntimeError(f"testpmd exited {self.proc.returncode}")
         return self
