@@ -154,7 +154,8 @@ class Testpmd:
     def __init__(self, workdir, tag, pcap, mode, mbufs):
         self.prefix = f"vsbench_{tag}"
         self.log_path = os.path.join(workdir, f"{tag}.log")
-        self.cmd = ["dpdk-testpmd", "--no-huge", "-m", "1024" if mbufs <= 65536 else "4096",
+        mem = "1024" if mbufs <= 65536 else str(mbufs * 4 // 1000 + 1024)
+        self.cmd = ["dpdk-testpmd", "--no-huge", "-m", mem,
                     "--no-pci", "-l", "0-1", "--main-lcore", "0", f"--file-prefix={self.prefix}",
                     f"--vdev=net_pcap0,rx_pcap={pcap},infinite_rx=1",
                     "--vdev=net_null0,no-rx=1", "--", "--nb-cores=1",
@@ -171,7 +172,8 @@ class Testpmd:
         # Loading a 1M-frame pcap into mbufs takes minutes on a busy host.
         self.tel = Telemetry(self.prefix).connect(timeout=300)
         wait_for(lambda: self.proc.poll() is not None or
-                 self.tel.port_stats(0)["ipackets"] > 0, 300, "testpmd to forward")
+                 (self.tel.port_stats(0) or {}).get("ipackets", 0) > 0, 300,
+                 "testpmd to forward")
         if self.proc.poll() is not None:
             raise RuntimeError(f"testpmd exited {self.proc.returncode}")
         return self
