@@ -14,6 +14,7 @@ dominate CI), and a JUnit file for CI (--junit)."""
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -118,7 +119,9 @@ def rpc_latency(stubs, channel_target, n):
 
 
 def grpc_stubs(cache):
-    out = os.path.join(cache, "pystubs")
+    proto = os.path.join(REPO, "vswitch", "api", "vswitch.proto")
+    with open(proto, "rb") as f:  # stubs cached per schema version
+        out = os.path.join(cache, "pystubs-" + hashlib.sha1(f.read()).hexdigest()[:12])
     if not os.path.exists(os.path.join(out, "vswitch", "api", "vswitch_pb2_grpc.py")):
         os.makedirs(out, exist_ok=True)
         run(["protoc", f"--proto_path={REPO}", f"--python_out={out}", f"--grpc_out={out}",
