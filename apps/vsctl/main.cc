@@ -9,7 +9,10 @@
 // must stop at the first command word (names such as "-x" are arguments
 // there) and every mistake must be one line and exit code 2.
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -35,7 +38,58 @@ struct Options {
   std::string script;
   // The command line after the options.
   std::vector<std::string> command;
+  // --server HOST:PORT: vswitchd's --listen address, over TLS.
+  std::string server;
+  std::string tls_ca, tls_cert, tls_key;
 };
+
+// The field that the option `arg` ("--name" or "--name=value") sets, or
+// nullptr when it is not an option with a value.
+std::string* ValueOption(std::string_view arg, Options* options) {
+  const std::string_view name = arg.substr(0, arg.find('='));
+  if (name == "--socket") return &options->socket;
+  if (name == "--server") return &options->server;
+  if (name == "--tls_ca") return &options->tls_ca;
+  if (name == "--tls_cert") return &options->tls_cert;
+  if (name == "--tls_key") return &options->tls_key;
+  return nullptr;
+}
+
+// Reads a PEM file named by option `flag`; false with a one-line `error`.
+bool ReadPem(const char* flag, const std::string& path, std::string* out, std::string* error) {
+  if (path.empty()) {
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in || out->empty()) {
+    *error = std::string(flag) + " " + path + ": cannot read it or it is empty";
+    return false;
+  }
+  return true;
+}
+
+// The client for --socket, or with --server a TLS one; nullptr with `error`.
+std::unique_ptr<Client> MakeClient(const Options& o, std::string* error) {
+  if (o.server.empty()) {
+    if (!o.tls_ca.empty() || !o.tls_cert.empty() || !o.tls_key.empty()) {
+      *error = "--tls_ca, --tls_cert and --tls_key need --server HOST:PORT";
+      return nullptr;
+    }
+    return std::make_unique<Client>(o.socket);
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    *error = "--tls_cert and --tls_key go together";
+    return nullptr;
+  }
+  std::string ca, cert, key;
+  if (!ReadPem("--tls_ca", o.tls_ca, &ca, error) ||
+      !ReadPem("--tls_cert", o.tls_cert, &cert, error) ||
+      !ReadPem("--tls_key", o.tls_key, &key, error)) {
+    return nullptr;
+  }
+  return std::make_unique<Client>(TlsChannel(o.server, ca, cert, key));
+}
 
 // Fills `options` from argv. Returns false with a one-line `error`.
 bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
@@ -67,22 +121,19 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
         return false;
       }
       options->script = std::string(value);
-    } else if (arg == "--socket" || arg.starts_with("--socket=")) {
+    } else if (std::string* dest = ValueOption(arg, options)) {
+      const std::string_view name = arg.substr(0, arg.find('='));
       std::string_view value;
-      if (arg == "--socket") {
-        if (i + 1 == argc) {
-          *error = "--socket needs a PATH";
-          return false;
-        }
+      if (arg.find('=') != std::string_view::npos) {
+        value = arg.substr(name.size() + 1);
+      } else if (i + 1 < argc) {
         value = argv[++i];
-      } else {
-        value = arg.substr(std::string_view("--socket=").size());
       }
       if (value.empty()) {
-        *error = "--socket needs a PATH";
+        *error = std::string(name) + " needs a value";
         return false;
       }
-      options->socket = std::string(value);
+      *dest = std::string(value);
     } else {
       *error = "unknown option \"" + std::string(arg) + "\" (try \"vsctl --help\")";
       return false;
@@ -93,7 +144,7 @@ bool ParseOptions(int argc, char** argv, Options* options, std::string* error) {
 }
 
 void PrintUsage(const CommandTable& table, std::ostream& out) {
-  out << "usage: vsctl [--socket PATH] [--json] COMMAND [ARGS...]\n"
+  out << "usage: vsctl [--socket PATH | --server HOST:PORT TLS...] [--json] COMMAND [ARGS...]\n"
          "       vsctl [--socket PATH] [--json] -f FILE\n"
          "       vsctl [--socket PATH]\n"
          "       vsctl help [VERB [OBJECT]]\n"
@@ -109,6 +160,11 @@ void PrintUsage(const CommandTable& table, std::ostream& out) {
          "                 "
       << kDefaultSocket
       << ")\n"
+         "  --server HOST:PORT  talk to vswitchd's --listen address over TLS instead\n"
+         "  --tls_ca FILE  PEM CA that signed the server's certificate (default: the\n"
+         "                 system's roots); the certificate must name HOST\n"
+         "  --tls_cert FILE, --tls_key FILE  this client's certificate and key, for a\n"
+         "                 daemon started with --tls_client_ca (mutual TLS)\n"
          "  --json         print the daemon's reply as JSON\n"
          "  -f, --file FILE  run the commands of FILE\n"
          "  -h, --help     print this help\n"
@@ -131,7 +187,12 @@ int Main(int argc, char** argv) {
     PrintUsage(table, std::cout);
     return kExitOk;
   }
-  Client client(options.socket);
+  std::unique_ptr<Client> client_ptr = MakeClient(options, &error);
+  if (client_ptr == nullptr) {
+    std::cerr << "error: " << error << '\n';
+    return kExitUsage;
+  }
+  Client& client = *client_ptr;
   if (!options.script.empty()) {
     if (!options.command.empty()) {
       std::cerr << "error: -f FILE takes no command on the command line\n";

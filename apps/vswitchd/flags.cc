@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "apps/vswitchd/flags.h"
 
+#include <grp.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -56,6 +58,17 @@ DEFINE_string(lcore_cpus, "",
               "LCORE@CPU,...: run these lcores on another CPU than their own id (e.g. 2@0 "
               "puts a dedicated encap lcore 2 beside the main lcore on CPU 0); default: "
               "lcore N runs on CPU N");
+DEFINE_string(socket_group, "",
+              "group that owns --socket (owner root, mode 0660), so its members may use the "
+              "API; empty = root's group");
+DEFINE_string(listen, "",
+              "also serve the API on TCP ADDR:PORT (e.g. 127.0.0.1:9090), TLS only: needs "
+              "--tls_cert and --tls_key; empty = UNIX socket only");
+DEFINE_string(tls_cert, "", "with --listen: PEM certificate (chain) of the server");
+DEFINE_string(tls_key, "", "with --listen: PEM private key of --tls_cert");
+DEFINE_string(tls_client_ca, "",
+              "with --listen: PEM CA bundle; clients must present a certificate it signed "
+              "(mutual TLS); empty = no client certificate asked for");
 
 namespace {
 
@@ -144,7 +157,16 @@ bool ValidateConfigPath(const char* flag, const std::string& v) {
   return true;
 }
 
+bool ValidateSocketGroup(const char* flag, const std::string& v) {
+  if (!v.empty() && getgrnam(v.c_str()) == nullptr) {
+    FlagError() = absl::StrFormat("--%s=%s: no such group", flag, v.c_str());
+    return false;
+  }
+  return true;
+}
+
 DEFINE_validator(socket, &ValidateSocket);
+DEFINE_validator(socket_group, &ValidateSocketGroup);
 DEFINE_validator(main_lcore, &ValidateMainLcore);
 DEFINE_validator(fwd_lcores, &ValidateLcores);
 DEFINE_validator(encap_lcore, &ValidateEncapLcore);
@@ -181,6 +203,21 @@ DEFINE_validator(capture_dir, &ValidateCaptureDir);
 [[noreturn]] void Fail(const std::string& msg) {
   std::fprintf(stderr, "vswitchd: %s (see --help)\n", msg.c_str());
   std::exit(2);
+}
+
+// TCP is served with TLS or not at all; the TLS flags mean nothing alone.
+void CheckTlsFlags() {
+  if (!FLAGS_listen.empty()) {
+    if (FLAGS_tls_cert.empty() || FLAGS_tls_key.empty()) {
+      Fail("--listen=" + FLAGS_listen +
+           " needs --tls_cert and --tls_key (the API is never served on plain TCP)");
+    }
+  } else if (!FLAGS_tls_cert.empty() || !FLAGS_tls_key.empty() || !FLAGS_tls_client_ca.empty()) {
+    Fail("--tls_cert, --tls_key and --tls_client_ca need --listen=ADDR:PORT");
+  }
+  if (FLAGS_tls_cert.empty() != FLAGS_tls_key.empty()) {
+    Fail("--tls_cert and --tls_key go together");
+  }
 }
 
 }  // namespace
@@ -245,6 +282,7 @@ void ParseFlagsOrExit(int argc, char** argv) {
                : FlagError());
     }
   }
+  CheckTlsFlags();
 }
 
 }  // namespace vswitch::app

@@ -28,6 +28,11 @@ DECLARE_string(vhost_dir);
 DECLARE_string(check_config);
 DECLARE_string(lcore_cpus);
 DECLARE_string(capture_dir);
+DECLARE_string(socket_group);
+DECLARE_string(listen);
+DECLARE_string(tls_cert);
+DECLARE_string(tls_key);
+DECLARE_string(tls_client_ca);
 
 namespace vswitch::app {
 

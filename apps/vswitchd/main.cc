@@ -3,6 +3,7 @@
 // vswitchd: the DPDK primary process. Wires EAL, the packet pool, the
 // forwarding lcores, the config store and the gRPC server; the main thread
 // then runs MAC learning, aging and snapshot reclaim until SIGINT/SIGTERM.
+#include <grp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -165,6 +166,30 @@ void PrepareSocketPath(const std::string& path) {
   unlink(path.c_str());
 }
 
+std::string ReadFileOrExit(const char* flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    Exit2(absl::StrFormat("--%s=%s: cannot read it: %s", flag, path, std::strerror(errno)));
+  }
+  if (data.empty()) {
+    Exit2(absl::StrFormat("--%s=%s: cannot read it or it is empty", flag, path));
+  }
+  return data;
+}
+
+// TLS for --listen; read before EAL starts so a bad file is one line and exit 2.
+std::shared_ptr<grpc::ServerCredentials> TlsCredentialsOrExit() {
+  grpc::SslServerCredentialsOptions opts(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  opts.pem_key_cert_pairs.push_back(
+      {ReadFileOrExit("tls_key", FLAGS_tls_key), ReadFileOrExit("tls_cert", FLAGS_tls_cert)});
+  if (!FLAGS_tls_client_ca.empty()) {
+    opts.pem_root_certs = ReadFileOrExit("tls_client_ca", FLAGS_tls_client_ca);
+    opts.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(opts);
+}
+
 std::vector<std::string> EalArgs(const std::vector<uint32_t>& fwd) {
   // With --lcore_cpus, EAL gets --lcores L@C,... (lcore ids stay ours).
   const bool mapped = !FLAGS_lcore_cpus.empty();
@@ -233,6 +258,10 @@ int Run(int argc, char** argv) {
     saved_config = *std::move(loaded);
   }
   PrepareSocketPath(FLAGS_socket);
+  std::shared_ptr<grpc::ServerCredentials> tls;
+  if (!FLAGS_listen.empty()) {
+    tls = TlsCredentialsOrExit();
+  }
 
   std::vector<std::string> eal_args = EalArgs(fwd);
   std::vector<char*> eal_argv;
@@ -358,15 +387,31 @@ int Run(int argc, char** argv) {
   rpc::VSwitchService service(&store, n_workers);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + FLAGS_socket, grpc::InsecureServerCredentials());
+  int tcp_port = 0;
+  if (tls != nullptr) {
+    builder.AddListeningPort(FLAGS_listen, tls, &tcp_port);
+  }
+  // A bounded request size: a larger request is refused (RESOURCE_EXHAUSTED)
+  // before it is parsed. The biggest real request, ApplyConfig, stays far below.
+  builder.SetMaxReceiveMessageSize(rpc::kMaxRequestBytes);
   builder.RegisterService(&service);
   // The socket is born 0660: no window in which others may connect.
   const mode_t old_umask = umask(0117);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   umask(old_umask);
-  if (server == nullptr) {
-    LOG(FATAL) << "cannot listen on " << FLAGS_socket;
+  if (server == nullptr || (tls != nullptr && tcp_port == 0)) {
+    Exit2(absl::StrFormat("cannot serve the API on unix:%s%s", FLAGS_socket,
+                          tls != nullptr ? " and " + FLAGS_listen : ""));
   }
-  LOG(INFO) << "serving vswitch.v1.VSwitch on unix:" << FLAGS_socket;
+  if (!FLAGS_socket_group.empty()) {
+    const group* g = getgrnam(FLAGS_socket_group.c_str());
+    if (g == nullptr || chown(FLAGS_socket.c_str(), 0, g->gr_gid) != 0) {
+      Exit2(absl::StrFormat("--socket_group=%s: cannot give %s to it: %s", FLAGS_socket_group,
+                            FLAGS_socket, std::strerror(errno)));
+    }
+  }
+  LOG(INFO) << "serving vswitch.v1.VSwitch on unix:" << FLAGS_socket
+            << (tls != nullptr ? " and TLS " + FLAGS_listen : "");
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;

@@ -18,7 +18,8 @@ struct MempoolDeleter {
 };
 using MempoolPtr = std::unique_ptr<rte_mempool, MempoolDeleter>;
 
-// Creates a packet pool with `n` mbufs of `data_room` bytes each.
+// Creates a packet pool with `n` mbufs of `data_room` bytes each and a
+// per-lcore cache of `cache` (at most n / 8) mbufs.
 // Returns ResourceExhausted when the EAL has no memory for it.
 absl::StatusOr<MempoolPtr> CreatePktPool(const std::string& name, unsigned n,
                                          uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE,

@@ -18,9 +18,12 @@ class ArpResolver {
  public:
   using Mac = std::array<uint8_t, 6>;
   static constexpr absl::Duration kRetry = absl::Seconds(1);
-  static constexpr absl::Duration kRefresh = absl::Seconds(30);
-  // A resolved next hop not heard from for this long is unresolved again.
-  static constexpr absl::Duration kExpiry = absl::Seconds(95);
+  // A collector whose MAC changed (new NIC, failover) without a gratuitous
+  // ARP is followed within this; one request per collector per period.
+  static constexpr absl::Duration kRefresh = absl::Seconds(10);
+  // A resolved next hop not heard from for this long (three unanswered
+  // refreshes) is unresolved again.
+  static constexpr absl::Duration kExpiry = absl::Seconds(35);
   // Unresolved this long after the first request: worth a warning.
   static constexpr absl::Duration kWarnAfter = absl::Seconds(3);
 

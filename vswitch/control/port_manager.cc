@@ -114,6 +114,11 @@ absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
   if (!req.ok()) {
     return req.status();
   }
+  // Else the probe fails with a bare ENOMEM.
+  if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("all %d DPDK ports are in use; remove a vport first", RTE_MAX_ETHPORTS));
+  }
   int ret = rte_dev_probe(req->devargs.c_str());
   if (ret != 0) {
     return absl::UnavailableError(

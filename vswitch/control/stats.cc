@@ -2,6 +2,7 @@
 #include "vswitch/control/stats.h"
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 namespace vswitch::control {
 
@@ -26,6 +27,13 @@ StatsCollector::PortSums StatsCollector::SumPort(uint16_t port) const {
     for (int r = 0; r < kNumDropReasons; ++r) {
       s.drops[r] += c.drops[r].Load();
     }
+  }
+  rte_eth_stats es{};
+  if (rte_eth_dev_is_valid_port(port) && rte_eth_stats_get(port, &es) == 0) {
+    s.rx_nombuf = es.rx_nombuf;
+    s.rx_missed = es.imissed;
+    s.rx_errors = es.ierrors;
+    s.tx_errors = es.oerrors;
   }
   return s;
 }
@@ -85,6 +93,13 @@ v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports,
     ps->set_rx_bytes(now.rx_bytes - base.rx_bytes);
     ps->set_tx_packets(now.tx_packets - base.tx_packets);
     ps->set_tx_bytes(now.tx_bytes - base.tx_bytes);
+    // A device's counters can restart below the baseline (a new device
+    // on a reused port before ResetPort); never show a wrapped value.
+    auto delta = [](uint64_t n, uint64_t b) { return n >= b ? n - b : n; };
+    ps->set_rx_nombuf(delta(now.rx_nombuf, base.rx_nombuf));
+    ps->set_rx_missed(delta(now.rx_missed, base.rx_missed));
+    ps->set_rx_errors(delta(now.rx_errors, base.rx_errors));
+    ps->set_tx_errors(delta(now.tx_errors, base.tx_errors));
     for (int r = 0; r < kNumDropReasons; ++r) {
       const uint64_t d = now.drops[r] - base.drops[r];
       total_drops[r] += d;

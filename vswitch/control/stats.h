@@ -57,6 +57,8 @@ class StatsCollector {
   struct PortSums {
     uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
     uint64_t drops[dataplane::kNumDropReasons] = {};
+    // The ethdev's own counters (rte_eth_stats_get).
+    uint64_t rx_nombuf = 0, rx_missed = 0, rx_errors = 0, tx_errors = 0;
   };
   struct LcoreSums {
     uint64_t busy = 0, idle = 0, bursts = 0, rx_packets = 0;

@@ -63,6 +63,10 @@ void FillPorts(const v1::Stats& stats, rte_tel_data* d) {
       drops += c.packets();
     }
     rte_tel_data_add_dict_u64(port, "drops", drops);
+    rte_tel_data_add_dict_u64(port, "rx_nombuf", p.rx_nombuf());
+    rte_tel_data_add_dict_u64(port, "rx_missed", p.rx_missed());
+    rte_tel_data_add_dict_u64(port, "rx_errors", p.rx_errors());
+    rte_tel_data_add_dict_u64(port, "tx_errors", p.tx_errors());
     // Non-zero reasons only, as in PortStats.drops.
     for (const v1::DropCounter& c : p.drops()) {
       rte_tel_data_add_dict_u64(port, Key("drops/" + c.reason()).c_str(), c.packets());

@@ -14,6 +14,11 @@
 
 namespace vswitch::rpc {
 
+// Largest request the server accepts (gRPC refuses bigger ones with
+// RESOURCE_EXHAUSTED before parsing). A whole Config of thousands of objects
+// is well under this.
+inline constexpr int kMaxRequestBytes = 4 << 20;
+
 class VSwitchService final : public v1::VSwitch::Service {
  public:
   VSwitchService(control::ConfigStore* store, uint32_t forwarding_lcores)

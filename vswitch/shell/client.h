@@ -22,12 +22,20 @@ template <typename Request, typename Response>
 using Method = grpc::Status (v1::VSwitch::StubInterface::*)(grpc::ClientContext*, const Request&,
                                                             Response*);
 
+// A TLS channel to vswitchd's --listen address "HOST:PORT". `ca_pem` is the
+// CA that signed the server's certificate (empty: the system's roots);
+// `cert_pem`/`key_pem` the client's own, for mutual TLS (empty: none).
+std::shared_ptr<grpc::Channel> TlsChannel(const std::string& address, const std::string& ca_pem,
+                                          const std::string& cert_pem, const std::string& key_pem);
+
 class Client {
  public:
   static constexpr std::chrono::seconds kDeadline{10};
 
   // Talks to the daemon's gRPC socket at `socket_path` (a file path).
   explicit Client(const std::string& socket_path);
+  // Talks over `channel`, e.g. TlsChannel's.
+  explicit Client(std::shared_ptr<grpc::Channel> channel);
   // Uses `stub` as is, e.g. over an in-process channel.
   explicit Client(std::unique_ptr<v1::VSwitch::StubInterface> stub);
 

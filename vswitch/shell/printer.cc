@@ -223,11 +223,14 @@ void Printer::PrintPortStats(const v1::Stats& stats) {
                    {"RX-BYTES", true},
                    {"TX-PKTS", true},
                    {"TX-BYTES", true},
-                   {"DROPS", true}});
+                   {"DROPS", true},
+                   {"DEV-ERRS", true}});
   for (const v1::PortStats& port : stats.ports()) {
     table.AddRow({absl::StrCat(port.id()), port.name(), absl::StrCat(port.rx_packets()),
                   absl::StrCat(port.rx_bytes()), absl::StrCat(port.tx_packets()),
-                  absl::StrCat(port.tx_bytes()), absl::StrCat(DropTotal(port))});
+                  absl::StrCat(port.tx_bytes()), absl::StrCat(DropTotal(port)),
+                  absl::StrCat(port.rx_nombuf() + port.rx_missed() + port.rx_errors() +
+                               port.tx_errors())});
   }
   table.Render(out_);
 }

@@ -104,16 +104,20 @@ TEST(ArpResolverTest, UnresolvedTargetIsRetriedEverySecond) {
   EXPECT_THAT(r.Due(kT0 + absl::Seconds(2)), ElementsAre(kIp1));
 }
 
-TEST(ArpResolverTest, ResolvedTargetIsRefreshedEveryThirtySeconds) {
+TEST(ArpResolverTest, ResolvedTargetIsRefreshedEveryTenSeconds) {
+  static_assert(ArpResolver::kRefresh == absl::Seconds(10));
+  // Three unanswered refreshes, then unresolved.
+  static_assert(ArpResolver::kExpiry > 3 * ArpResolver::kRefresh);
+  static_assert(ArpResolver::kExpiry < 4 * ArpResolver::kRefresh);
   ArpResolver r;
   r.SetTargets({kIp1});
   EXPECT_THAT(r.Due(kT0), ElementsAre(kIp1));
   r.Learn(kIp1, kMac1, kT0 + absl::Milliseconds(10));
   EXPECT_THAT(r.Due(kT0 + absl::Seconds(1)), IsEmpty());
-  EXPECT_THAT(r.Due(kT0 + absl::Seconds(29)), IsEmpty());
-  EXPECT_THAT(r.Due(kT0 + absl::Seconds(30)), ElementsAre(kIp1));
-  EXPECT_THAT(r.Due(kT0 + absl::Seconds(31)), IsEmpty());
-  EXPECT_THAT(r.Due(kT0 + absl::Seconds(60)), ElementsAre(kIp1));
+  EXPECT_THAT(r.Due(kT0 + absl::Seconds(9)), IsEmpty());
+  EXPECT_THAT(r.Due(kT0 + absl::Seconds(10)), ElementsAre(kIp1));
+  EXPECT_THAT(r.Due(kT0 + absl::Seconds(11)), IsEmpty());
+  EXPECT_THAT(r.Due(kT0 + absl::Seconds(20)), ElementsAre(kIp1));
 }
 
 TEST(ArpResolverTest, OnlyTheDueTargetIsAsked) {
