@@ -105,10 +105,10 @@ TEST(ArpResolverTest, UnresolvedTargetIsRetriedEverySecond) {
 }
 
 TEST(ArpResolverTest, ResolvedTargetIsRefreshedEveryTenSeconds) {
-  static_assert(ArpResolver::kRefresh == absl::Seconds(10));
+  EXPECT_EQ(ArpResolver::kRefresh, absl::Seconds(10));
   // Three unanswered refreshes, then unresolved.
-  static_assert(ArpResolver::kExpiry > 3 * ArpResolver::kRefresh);
-  static_assert(ArpResolver::kExpiry < 4 * ArpResolver::kRefresh);
+  EXPECT_GT(ArpResolver::kExpiry, 3 * ArpResolver::kRefresh);
+  EXPECT_LT(ArpResolver::kExpiry, 4 * ArpResolver::kRefresh);
   ArpResolver r;
   r.SetTargets({kIp1});
   EXPECT_THAT(r.Due(kT0), ElementsAre(kIp1));
