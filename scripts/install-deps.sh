@@ -19,6 +19,8 @@ PACKAGES=(
   qemu-system-x86 linux-image-cloud-amd64 busybox-static systemd
   # bench/e2e: its chart; callgrind for the micro-benchmark profiles.
   python3-matplotlib valgrind
+  # test_access.py: certificates for the TLS listener.
+  openssl
 )
 # Optional, not needed by CI: clang and its libFuzzer runtime for
 # scripts/fuzz.sh (doc/fuzzing.md).

@@ -168,12 +168,12 @@ void PrepareSocketPath(const std::string& path) {
 
 std::string ReadFileOrExit(const char* flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    Exit2(absl::StrFormat("--%s=%s: cannot read it: %s", flag, path, std::strerror(errno)));
+  if (!in) {
+    Exit2(absl::StrFormat("--%s=%s: cannot open it: %s", flag, path, std::strerror(errno)));
   }
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (data.empty()) {
-    Exit2(absl::StrFormat("--%s=%s: cannot read it or it is empty", flag, path));
+    Exit2(absl::StrFormat("--%s=%s: the file is empty", flag, path));
   }
   return data;
 }
