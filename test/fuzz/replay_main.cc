@@ -48,7 +48,9 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                std::istreambuf_iterator<char>());
     std::fprintf(stderr, "replaying %s (%zu bytes)\n", f.c_str(), bytes.size());
-    LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
+    // libFuzzer never passes a null pointer, also for an empty input.
+    static const uint8_t kEmpty = 0;
+    LLVMFuzzerTestOneInput(bytes.empty() ? &kEmpty : bytes.data(), bytes.size());
   }
   std::printf("%zu inputs replayed, all invariants held\n", files.size());
   return 0;
