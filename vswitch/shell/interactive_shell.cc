@@ -199,7 +199,10 @@ int InteractiveShell::Run() {
   el_set(el, EL_GETCFN, &ReadChar);
   el_set(el, EL_PROMPT, &Prompt);
   el_set(el, EL_HIST, &::history, hist);
-  el_set(el, EL_ADDFN, "vs-complete", "complete a command word, keyword or name", &Complete);
+  // el_wset, not el_set: libedit's narrow EL_ADDFN wcsdup()s the name and
+  // help and never frees them (LeakSanitizer reports it); the wide call keeps
+  // these static literals.
+  el_wset(el, EL_ADDFN, L"vs-complete", L"complete a command word, keyword or name", &Complete);
   el_set(el, EL_BIND, "^I", "vs-complete", nullptr);
   // Ctrl-R searches the history backwards, as in readline.
   el_set(el, EL_BIND, "^R", "em-inc-search-prev", nullptr);
