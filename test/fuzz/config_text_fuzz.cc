@@ -57,20 +57,6 @@ bool NamesConfigField(const std::string& msg) {
   return false;
 }
 
-bool DocumentedValidationCode(absl::StatusCode c) {
-  switch (c) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kResourceExhausted:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool Same(const vswitch::v1::Config& a, const vswitch::v1::Config& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/status/status.h"
+
 #define FUZZ_CHECK(cond, ...)                                                   \
   do {                                                                          \
     if (!(cond)) {                                                              \
@@ -18,3 +20,19 @@
       std::abort();                                                             \
     }                                                                           \
   } while (0)
+
+// The codes ConfigStore's validation may return (doc/rpc-reference.md); any
+// other code from a validator is a bug.
+inline bool DocumentedValidationCode(absl::StatusCode c) {
+  switch (c) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kResourceExhausted:
+      return true;
+    default:
+      return false;
+  }
+}

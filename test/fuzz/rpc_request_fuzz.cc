@@ -58,23 +58,9 @@ neighbors { ip: "192.0.2.20" mac: "02:00:00:00:02:00" }
 
 v1::Config* g_base = nullptr;
 
-bool DocumentedCode(absl::StatusCode c) {
-  switch (c) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kResourceExhausted:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void CheckRejection(const absl::Status& st, const char* prefix) {
   const std::string msg(st.message());
-  FUZZ_CHECK(DocumentedCode(st.code()), "undocumented code: %s", st.ToString().c_str());
+  FUZZ_CHECK(DocumentedValidationCode(st.code()), "undocumented code: %s", st.ToString().c_str());
   FUZZ_CHECK(absl::StartsWith(msg, prefix), "error does not name a field of '%s': %s", prefix,
              msg.c_str());
 }
@@ -238,7 +224,7 @@ void ApplyConfig(const v1::ApplyConfigRequest& req) {
   const absl::Status st = control::ValidateConfig(c);
   if (!st.ok()) {
     const std::string msg(st.message());
-    FUZZ_CHECK(DocumentedCode(st.code()), "undocumented code: %s", st.ToString().c_str());
+    FUZZ_CHECK(DocumentedValidationCode(st.code()), "undocumented code: %s", st.ToString().c_str());
     bool named = false;
     for (const char* f :
          {"vnets[", "vports[", "fdb[", "destinations[", "tap_sessions[", "neighbors["}) {
