@@ -89,7 +89,20 @@ def _stop_proc(proc, timeout=20):
         proc.wait(timeout=10)
 
 
-class Vswitchd:
+class _DpdkApp:
+    """A DPDK process of the harness (vswitchd, testpmd): its telemetry
+    reader, its process, its log and its EAL runtime directory."""
+
+    def stop(self):
+        if self.tel:
+            self.tel.close()
+        _stop_proc(self.proc)
+        if self.proc is not None:
+            self.log.close()
+        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+
+
+class Vswitchd(_DpdkApp):
     def __init__(self, build, workdir, tag, flags=()):
         self.vswitchd = os.path.join(build, "apps", "vswitchd", "vswitchd")
         self.vsctl_bin = os.path.join(build, "apps", "vsctl", "vsctl")
@@ -138,16 +151,9 @@ class Vswitchd:
         with open(self.log_path) as f:
             return f.read()[-3000:]
 
-    def stop(self):
-        if self.tel:
-            self.tel.close()
-        _stop_proc(self.proc)
-        if self.proc is not None:
-            self.log.close()
-        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
 
 
-class Testpmd:
+class Testpmd(_DpdkApp):
     """dpdk-testpmd as perf.md runs it: port 0 = the pcap source, port 1 =
     net_null sink, one forwarding core on CPU 1."""
 
@@ -178,13 +184,6 @@ class Testpmd:
             raise RuntimeError(f"testpmd exited {self.proc.returncode}")
         return self
 
-    def stop(self):
-        if self.tel:
-            self.tel.close()
-        _stop_proc(self.proc)
-        if self.proc is not None:
-            self.log.close()
-        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
 
 
 OVS_DPDK = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
