@@ -539,6 +539,12 @@ def static_neighbor(vm, other):
                "nud", "permanent")
 
 
+def static_neighbors(a, b):
+    """static_neighbor both ways: neither VM sends ARP for the other."""
+    static_neighbor(a, b)
+    static_neighbor(b, a)
+
+
 def mempools_in_use(daemon):
     """{mempool name: buffers in use} from `show stats` (packets, clones,
     encap headers)."""

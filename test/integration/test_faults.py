@@ -16,7 +16,7 @@ import threading
 import pytest
 
 from conftest import (Daemon, attach_vm, grpc_channel, mempools_in_use, mirror_counters,
-                      mirror_settled, neighbors, run, static_neighbor, unique, wait_for,
+                      mirror_settled, neighbors, run, static_neighbors, unique, wait_for,
                       wait_mempools_at, wait_neighbor)
 
 MAC1 = "02:00:00:00:00:01"
@@ -30,8 +30,7 @@ def two_vms(d, netns_factory):
     d.vsctl("add", "vnet", "blue", "tenant", "acme", "vni", "100", "prefix", "10.0.0.0/24")
     vm1 = attach_vm(d, netns_factory("vm1"), "vm1", "blue", "10.0.0.1", MAC1)
     vm2 = attach_vm(d, netns_factory("vm2"), "vm2", "blue", "10.0.0.2", MAC2)
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     return vm1, vm2
 
 

@@ -16,7 +16,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
-from conftest import attach_vm, mirror_settled, run, send_frames, static_neighbor
+from conftest import attach_vm, mirror_settled, run, send_frames, static_neighbors
 
 MAC1, MAC2 = "02:00:00:00:05:01", "02:00:00:00:05:02"
 IP1, IP2 = "10.0.5.1", "10.0.5.2"
@@ -57,8 +57,7 @@ def test_pcapng_both_directions_names_truncation_rotation(vswitchd_factory, netn
     d.vsctl("add", "vnet", "blue", "tenant", "acme", "vni", "100", "prefix", "10.0.5.0/24")
     vm1 = attach_vm(d, netns_factory("vm1"), "vm1", "blue", IP1, MAC1)
     vm2 = attach_vm(d, netns_factory("vm2"), "vm2", "blue", IP2, MAC2)
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     vm1.ping(vm2.ip, count=1)  # Learns both MACs before the TAP starts.
 
     d.vsctl("add", "destination", "cap", "vnet", "blue", "pcapng", "all.pcapng")

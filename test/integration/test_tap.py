@@ -14,9 +14,9 @@ from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
-from conftest import (COLLECTOR_MAC, MIRROR_COUNTERS, attach_vm, mempools_in_use, mirror_counters,
-                      mirror_settled, run, send_frames, static_neighbor, wait_for,
-                      wait_mempools_at, wait_neighbor)
+from conftest import (COLLECTOR_MAC, MIRROR_COUNTERS, attach_vm, mempools_in_use,
+                      mirror_counters, mirror_settled, run, send_frames, static_neighbor,
+                      static_neighbors, wait_for, wait_mempools_at, wait_neighbor)
 
 MAC1, MAC2 = "02:00:00:00:01:01", "02:00:00:00:01:02"
 IP1, IP2 = "10.0.0.1", "10.0.0.2"
@@ -256,8 +256,7 @@ def test_one_direction(vswitchd, netns_factory, collector, capture, direction):
     d = vswitchd
     vm1, vm2, col = tap_setup(d, netns_factory, collector)
     pools = mempools_in_use(d)  # At rest, every port started.
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col",
             "direction", direction)
     c_vm = capture(vm1.ns, vm1.iface)
@@ -277,8 +276,7 @@ def test_filter_udp_443_only(vswitchd, netns_factory, collector, capture):
     d = vswitchd
     vm1, vm2, col = tap_setup(d, netns_factory, collector)
     pools = mempools_in_use(d)  # At rest, every port started.
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col",
             "rule", "prio=10,action=accept,proto=udp,dport=443")
     c_vm = capture(vm1.ns, vm1.iface)
@@ -327,8 +325,7 @@ def test_truncation_and_outer_headers(vswitchd, netns_factory, collector, captur
     d = vswitchd
     vm1, vm2, col = tap_setup(d, netns_factory, collector)
     pools = mempools_in_use(d)  # At rest, every port started.
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col",
             "truncate", "128")
     host = col.hosts[0]
@@ -381,8 +378,7 @@ def test_imix_cut_to_uplink_mtu(vswitchd, netns_factory, collector, capture):
     pools = mempools_in_use(d)  # At rest, every port started.
     for vm in (vm1, vm2):
         vm.ns.exec("ip", "link", "set", vm.iface, "mtu", "1500")
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col")
     c_vm = capture(vm1.ns, vm1.iface)
     c_vm2 = capture(vm2.ns, vm2.iface)
@@ -420,8 +416,7 @@ def test_two_collectors_keep_flows_together(vswitchd, netns_factory, collector, 
     ips = ("192.0.2.2", "192.0.2.3")
     vm1, vm2, col = tap_setup(d, netns_factory, collector, ips=ips)
     pools = mempools_in_use(d)  # At rest, every port started.
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col")
     caps = {h.ip: capture(h.ns, h.vxlan) for h in col.hosts}
 
@@ -479,8 +474,7 @@ def test_unreachable_collector_costs_the_vm_nothing(vswitchd, netns_factory, col
     # Nobody owns 192.0.2.99: its next hop never resolves.
     vm1, vm2, col = tap_setup(d, netns_factory, collector, dest_ips=("192.0.2.99",))
     pools = mempools_in_use(d)  # At rest, every port started.
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col")
     c_vm = capture(vm1.ns, vm1.iface)
     c_vm2 = capture(vm2.ns, vm2.iface, bpf=["udp", "dst", "port", "7777"])
@@ -578,8 +572,7 @@ def test_rule_updates_lose_no_primary_packet(vswitchd, netns_factory, collector)
     d = vswitchd
     vm1, vm2, col = tap_setup(d, netns_factory, collector)
     pools = mempools_in_use(d)  # At rest, every port started.
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     rules_a = ["rule", "prio=10,action=accept,proto=icmp"]
     rules_b = ["rule", "prio=10,action=reject,proto=udp,dport=1-1023",
                "rule", "prio=20,action=accept,dir=tx"]
@@ -627,8 +620,7 @@ def test_two_tapped_vms_each_copy_once(vswitchd, netns_factory, collector, captu
     d = vswitchd
     vm1, vm2, col = tap_setup(d, netns_factory, collector)
     pools = mempools_in_use(d)  # At rest, every port started.
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "source", "vm2", "destination", "col",
             "direction", "both")
     c_vm = capture(vm1.ns, vm1.iface)
@@ -662,8 +654,7 @@ def test_marked_copies_carry_direction_and_vport(vswitchd, netns_factory, collec
         timeout=10)
     wait_neighbor(d, "192.0.2.2")
     ids = {v["name"]: v["id"] for v in d.vsctl("show", "vports", json_out=True)["vports"]}
-    static_neighbor(vm1, vm2)
-    static_neighbor(vm2, vm1)
+    static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "source", "vm2", "destination", "col")
     outer = capture(col.hosts[0].ns, col.hosts[0].iface, bpf=("udp", "port", "4789"))
     inner = capture(col.hosts[0].ns, "vx0")
