@@ -637,21 +637,17 @@ def test_two_tapped_vms_each_copy_once(vswitchd, netns_factory, collector, captu
     assert_accounted(d, pools)
 
 
-def test_marked_copies_carry_direction_and_vport(vswitchd, netns_factory, collector, capture,
-                                                 grpc_stubs):
-    """A destination with mark_copies puts each copy's direction and source
-    vport in the VXLAN-GBP group policy id; a kernel VXLAN device with `gbp`
-    still decapsulates them."""
-    from conftest import grpc_channel
-    pb2, pb2_grpc = grpc_stubs
+def test_marked_copies_carry_direction_and_vport(vswitchd, netns_factory, collector, capture):
+    """A destination created with `mark` (mark_copies) puts each copy's
+    direction and source vport in the VXLAN-GBP group policy id; a kernel
+    VXLAN device with `gbp` still decapsulates them."""
     d = vswitchd
     vm1, vm2 = blue_pair(d, netns_factory)
     col = collector(d, vni=VNI, gbp=True)
-    stub = pb2_grpc.VSwitchStub(grpc_channel(d))
-    stub.CreateMirrorDestination(pb2.CreateMirrorDestinationRequest(
-        destination=pb2.MirrorDestination(name="col", vnet="blue", vni=VNI,
-                                          collectors=["192.0.2.2"], mark_copies=True)),
-        timeout=10)
+    d.vsctl("add", "destination", "col", "vnet", "blue", "vni", str(VNI), "collector",
+            "192.0.2.2", "mark")
+    shown = d.vsctl("show", "destinations", json_out=True)["destinations"]
+    assert [x.get("mark_copies") for x in shown] == [True]
     wait_neighbor(d, "192.0.2.2")
     ids = {v["name"]: v["id"] for v in d.vsctl("show", "vports", json_out=True)["vports"]}
     static_neighbors(vm1, vm2)

@@ -542,18 +542,22 @@ CommandTable VSwitchCommands() {
        .args = {Positional("NAME"), Keyword("vnet", "VNET", VT::kVNetName),
                 Keyword("vni", "N", VT::kUint32, Occurs::kOptional),
                 Keyword("collector", "IP", VT::kText, Occurs::kRepeated),
-                Keyword("port", "N", VT::kUint32, Occurs::kOptional),
+                Keyword("port", "N", VT::kUint32, Occurs::kOptional), Flag("mark"),
                 Keyword("pcapng", "FILE", VT::kText, Occurs::kOptional),
                 Keyword("rotate", "BYTES", VT::kUint64, Occurs::kOptional)},
        .help = "Create a mirror destination: VXLAN to collectors, or a local pcapng file.",
        .usage = "Two kinds:\n"
                 "  add destination NAME vnet VNET vni N collector IP [collector IP]... [port N]\n"
+                "                  [mark]\n"
                 "  add destination NAME vnet VNET pcapng FILE [rotate BYTES]\n"
                 "VNET is the VNet the destination belongs to: every source of a session\n"
                 "sending here must be in it or in a VNet peered with it, of the same tenant.\n"
                 "VXLAN: N is the VXLAN network identifier of the copies (1..16777215). Each\n"
                 "`collector` is an underlay IPv4 address (1..8); with several, a symmetric\n"
                 "flow hash picks one. `port` is the UDP destination port (default 4789).\n"
+                "`mark` tags each copy with its direction and source vport in the VXLAN-GBP\n"
+                "Group Policy ID (bit 15 = received by the VM, bits 0..14 = vport id); the\n"
+                "collector must accept VXLAN-GBP.\n"
                 "pcapng: FILE is a file name in vswitchd's --capture_dir (no '/', not '..');\n"
                 "`rotate` starts a new file (FILE.1, FILE.2, ...) once one passes BYTES\n"
                 "(0 = never, else at least 1024). Copies are written by the encap lcore.",
@@ -565,6 +569,7 @@ CommandTable VSwitchCommands() {
         destination->set_vnet(args.Value("vnet"));
         destination->set_vni(args.Uint32("vni"));
         destination->set_udp_port(args.Uint32("port"));
+        destination->set_mark_copies(args.Has("mark"));
         for (const std::string& collector : args.Values("collector")) {
           destination->add_collectors(collector);
         }

@@ -491,7 +491,7 @@ TEST(CommandTableTest, SynopsesMatchTheDocumentedSyntax) {
           {"add vport NAME vnet VNET driver SPEC [mac MAC]... [queues N] [admin up|down]",
            "add uplink NAME driver SPEC ip CIDR [gateway IP] [mtu N]",
            "set vport NAME admin up|down", "add fdb VNET MAC VPORT", "flush fdb [VNET] [static]",
-           "add destination NAME vnet VNET [vni N] [collector IP]... [port N] [pcapng FILE] "
+           "add destination NAME vnet VNET [vni N] [collector IP]... [port N] [mark] [pcapng FILE] "
            "[rotate BYTES]",
            "del destination NAME", "show destinations",
            "add tap-session NAME source VPORT [source VPORT]... destination DEST "
