@@ -133,8 +133,11 @@ def test_telemetry_matches_vsctl(vswitchd, netns_factory):
         for lid, l in lcores.items():
             assert l["role"] == want_lcores[lid]["role"]
             # Counted at rest: packets and bursts are settled, cycles move.
-            assert l["rx_packets"] == int(want_lcores[lid].get("rx_packets", 0))
+            for f in ("rx_packets", "learn_events", "learn_ring_full"):
+                assert l[f] == int(want_lcores[lid].get(f, 0)), (lid, f)
             assert l["busy_cycles"] + l["idle_cycles"] > 0
+        # vm1's and vm2's source MACs were learnt from their frames.
+        assert sum(l["learn_events"] for l in lcores.values()) >= 2
 
 
 

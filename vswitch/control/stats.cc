@@ -42,7 +42,9 @@ StatsCollector::LcoreSums StatsCollector::SumLcore(const dataplane::LcoreStats& 
   return LcoreSums{.busy = s.busy_cycles.Load(),
                    .idle = s.idle_cycles.Load(),
                    .bursts = s.bursts.Load(),
-                   .rx_packets = s.rx_packets.Load()};
+                   .rx_packets = s.rx_packets.Load(),
+                   .learn_events = s.learn_events.Load(),
+                   .learn_ring_full = s.learn_ring_full.Load()};
 }
 
 StatsCollector::MirrorSums StatsCollector::SumMirror(int which, uint16_t slot) const {
@@ -125,6 +127,8 @@ v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports,
     ls->set_idle_cycles(now.idle - base.idle);
     ls->set_bursts(now.bursts - base.bursts);
     ls->set_rx_packets(now.rx_packets - base.rx_packets);
+    ls->set_learn_events(now.learn_events - base.learn_events);
+    ls->set_learn_ring_full(now.learn_ring_full - base.learn_ring_full);
   }
   for (const SlotRef& ref : sessions) {
     v1::SessionStats* ss = out.add_sessions();

@@ -61,7 +61,8 @@ class StatsCollector {
     uint64_t rx_nombuf = 0, rx_missed = 0, rx_errors = 0, tx_errors = 0;
   };
   struct LcoreSums {
-    uint64_t busy = 0, idle = 0, bursts = 0, rx_packets = 0;
+    uint64_t busy = 0, idle = 0, bursts = 0, rx_packets = 0, learn_events = 0,
+             learn_ring_full = 0;
   };
   using MirrorSums = std::array<uint64_t, 10>;
   PortSums SumPort(uint16_t port) const;

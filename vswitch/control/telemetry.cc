@@ -130,6 +130,8 @@ void FillLcores(const v1::Stats& stats, rte_tel_data* d) {
     rte_tel_data_add_dict_u64(lc, "idle_cycles", l.idle_cycles());
     rte_tel_data_add_dict_u64(lc, "bursts", l.bursts());
     rte_tel_data_add_dict_u64(lc, "rx_packets", l.rx_packets());
+    rte_tel_data_add_dict_u64(lc, "learn_events", l.learn_events());
+    rte_tel_data_add_dict_u64(lc, "learn_ring_full", l.learn_ring_full());
     AddContainer(d, absl::StrFormat("%u", l.lcore_id()), lc);
   }
 }
