@@ -468,6 +468,17 @@ def neighbors_state(d, ip):
     return None
 
 
+def test_collector_without_route_is_listed(vswitchd, netns_factory, collector):
+    d = vswitchd
+    tap_setup(d, netns_factory, collector)
+    # The uplink (192.0.2.10/24) has no gateway: 10.99.0.1 has no route.
+    d.vsctl("add", "destination", "far", "vnet", "blue", "vni", "5001", "collector", "10.99.0.1")
+    assert neighbors_state(d, "10.99.0.1") == "NO_ROUTE"
+    assert neighbors_state(d, "192.0.2.2") == "RESOLVED"
+    d.vsctl("del", "destination", "far")
+    assert neighbors_state(d, "10.99.0.1") is None
+
+
 def test_unreachable_collector_costs_the_vm_nothing(vswitchd, netns_factory, collector,
                                                     capture):
     d = vswitchd

@@ -925,6 +925,20 @@ v1::ListNeighborsResponse ConfigStore::ListNeighbors() const {
     out->set_mac(e.resolved ? net::FormatMac(e.mac.data()) : "");
     out->set_state(e.resolved ? "RESOLVED" : "INCOMPLETE");
   }
+  // Collectors the uplink cannot reach at all (no uplink, or outside its
+  // prefix with no gateway): their copies count as no_next_hop, so show why.
+  const v1::VPort* up = Uplink();
+  absl::flat_hash_set<std::string> listed;
+  for (const auto& d : config_.destinations()) {
+    for (const auto& c : d.collectors()) {
+      if ((up == nullptr || NextHopFor(up->uplink(), *net::ParseIpv4(c)) == 0) &&
+          listed.insert(c).second) {
+        v1::Neighbor* out = resp.add_neighbors();
+        out->set_ip(c);
+        out->set_state("NO_ROUTE");
+      }
+    }
+  }
   return resp;
 }
 
