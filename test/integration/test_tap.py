@@ -461,6 +461,29 @@ def test_two_collectors_keep_flows_together(vswitchd, netns_factory, collector, 
     assert_accounted(d, pools)
 
 
+def test_flows_of_a_dead_collector_fail_over(vswitchd, netns_factory, collector, capture):
+    d = vswitchd
+    # Nobody owns 192.0.2.99: the flows hashing to it go to 192.0.2.2 instead.
+    vm1, vm2, col = tap_setup(d, netns_factory, collector,
+                              dest_ips=("192.0.2.2", "192.0.2.99"))
+    static_neighbors(vm1, vm2)
+    d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col")
+    cap = capture(col.hosts[0].ns, col.hosts[0].vxlan)
+    d.vsctl("clear", "stats")
+    frames = []
+    for i in range(16):
+        frames += udp_frames(vm1, vm2, 2, sport=20000 + i, dport=30000 + i, size=100,
+                             tag=b"f%d" % i)
+    send_frames(vm1, frames)
+    c = mirror_settled(d)
+    s = c[("session", "t1")]
+    assert s["no_next_hop"] == 0, s
+    assert s["sent_packets"] >= len(frames)
+    wait_for(lambda: cap.count() >= s["sent_packets"], what="every copy at 192.0.2.2")
+    got = [f for f in ours(cap.stop()) if UDP in Ether(f) and ICMP not in Ether(f)]
+    assert_same_frames(frames, got)
+
+
 def neighbors_state(d, ip):
     for n in d.vsctl("show", "neighbors", json_out=True).get("neighbors", []):
         if n["ip"] == ip:

@@ -75,6 +75,7 @@ absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap) {
         if (hop != 0 && it != in.neighbors->end()) {
           ci.resolved = true;
           std::memcpy(ci.next_hop_mac, it->second.data(), 6);
+          di.live[di.n_live++] = static_cast<uint8_t>(c);
         }
       }
     }

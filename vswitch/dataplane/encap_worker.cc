@@ -202,7 +202,11 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
           continue;
         }
         const uint32_t hash = InnerFlowHash(m);
-        const CollectorInfo& coll = d.collectors[hash % d.n_collectors];
+        const CollectorInfo* pick = &d.collectors[hash % d.n_collectors];
+        if (!pick->resolved && d.n_live != 0) {
+          pick = &d.collectors[d.live[hash % d.n_live]];
+        }
+        const CollectorInfo& coll = *pick;
         if (!up.present || !coll.resolved) {
           sc.no_next_hop.Add(1);
           dc.no_next_hop.Add(1);

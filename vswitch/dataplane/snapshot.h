@@ -92,6 +92,10 @@ struct DestInfo {
   bool mark_copies = false;  // VXLAN-GBP: direction and vport in the policy id.
   uint8_t n_collectors = 0;
   CollectorInfo collectors[kMaxCollectors];
+  // Indices of the resolved collectors: a flow whose collector is unresolved
+  // fails over to live[hash % n_live], while flows of live collectors stay put.
+  uint8_t n_live = 0;
+  uint8_t live[kMaxCollectors] = {};
   rte_ring* rings[kMaxWorkers] = {};
   // Set for a pcapng destination: copies are written to it instead of
   // being encapsulated. Owned by the control side, like the rings.

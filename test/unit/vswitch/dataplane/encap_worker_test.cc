@@ -964,5 +964,25 @@ TEST_F(EncapWorkerTest, BothDirectionsOfAFlowReachTheSameCollectorAndPort) {
   EXPECT_EQ(collectors_used.size(), 2u) << "16 flows should use both collectors";
 }
 
+TEST_F(EncapWorkerTest, FlowsOfAnUnresolvedCollectorFailOverToAResolvedOne) {
+  DestInfo& d = snap_->dests[0];
+  d.n_collectors = 2;
+  d.collectors[1].ip_be = rte_cpu_to_be_32(kCollector2Ip);  // Not resolved.
+  d.n_live = 1;
+  d.live[0] = 0;
+  EncapWorker w(1, headers_.get(), stats_.get());
+  for (uint16_t port = 1000; port < 1016; ++port) {
+    Mirror(InnerUdpFrame(kVmB, kVmA, kIpA, kIpB, port, 53, 20));
+  }
+  Poll(w);
+  const auto sent = Sent();
+  ASSERT_THAT(sent, SizeIs(16));
+  for (const auto& frame : sent) {
+    EXPECT_EQ(std::vector<uint8_t>(frame.begin(), frame.begin() + 6),
+              std::vector<uint8_t>(kCollectorMac.begin(), kCollectorMac.end()));
+  }
+  EXPECT_EQ(Session().no_next_hop.Load(), 0u);
+}
+
 }  // namespace
 }  // namespace vswitch::dataplane
