@@ -57,6 +57,7 @@ void BM_ForwarderKnownUnicastBurst(benchmark::State& state) {
   auto snap = std::make_unique<Snapshot>();
   snap->generation = 1;
   snap->cache_tag = 1;
+  snap->struct_tag = 1;
   snap->learn_refresh_cycles = ~uint64_t{0};
   for (uint16_t p : {in_port, out_port}) {
     snap->ports[p] = PortInfo{.present = true, .admin_up = true, .vnet_index = 0};

@@ -131,6 +131,7 @@ std::unique_ptr<Snapshot> MakeSnapshot(uint16_t truncate, uint16_t mtu, bool mar
   auto s = std::make_unique<Snapshot>();
   s->generation = 1;
   s->cache_tag = 1;
+  s->struct_tag = 1;
   s->uplink.present = true;
   s->uplink.port = g_env->uplink;
   s->uplink.encap_queue = 0;

@@ -99,6 +99,7 @@ absl::Status ConfigStore::Commit(v1::Config candidate) {
   in.dest_rings = &dest_rings_;
   const NeighborMap neighbors = Neighbors(candidate);
   in.neighbors = &neighbors;
+  in.previous = publisher_->slot().Current();
   VS_ASSIGN_OR_RETURN(std::unique_ptr<const dataplane::Snapshot> snap, BuildSnapshot(in));
   // Persist before publishing: a change that cannot be made durable is not
   // made at all. Learned MACs and ARP results are not configuration: their

@@ -9,6 +9,8 @@
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/dpdk/dpdk_status.h"
 #include "lib/net/ipv4.h"
@@ -21,20 +23,59 @@ namespace {
 using dataplane::FdbKey;
 using dataplane::Snapshot;
 
-absl::Status AddFdb(rte_hash* fdb, uint16_t vnet_index, const uint8_t* mac, uint16_t port,
+absl::Status AddFdb(Snapshot* snap, uint16_t vnet_index, const uint8_t* mac, uint16_t port,
                     bool is_static) {
   FdbKey key{.vnet_index = vnet_index, .mac = {}};
   std::memcpy(key.mac, mac, 6);
-  int ret = rte_hash_add_key_data(
-      fdb, &key, reinterpret_cast<void*>(dataplane::PackFdbValue(port, is_static)));
+  const uintptr_t value = dataplane::PackFdbValue(port, is_static);
+  int ret = rte_hash_add_key_data(snap->fdb, &key, reinterpret_cast<void*>(value));
   if (ret != 0) {
     return dpdk::DpdkError("rte_hash_add_key_data(fdb)", ret);
   }
+  // Order-independent digest of the bucket's entries (see SetCacheTags).
+  uint64_t k = 0;
+  std::memcpy(&k, &key, sizeof(key));
+  snap->fdb_digest[dataplane::FdbEpochBucket(vnet_index, mac)] += absl::HashOf(k, value);
   return absl::OkStatus();
 }
 
+// What a cached flow decision depends on besides the FDB: the ports, the
+// VNets, learning, and the TAP sessions (their bits, sources and rules).
+uint64_t StructDigest(const Snapshot& snap, const std::vector<const v1::TapSession*>& sessions) {
+  std::string sig;
+  for (size_t p = 0; p < snap.ports.size(); ++p) {
+    const dataplane::PortInfo& pi = snap.ports[p];
+    if (pi.present) {
+      absl::StrAppend(&sig, p, ",", pi.admin_up, ",", pi.is_uplink, ",", pi.vnet_index, ",",
+                      snap.port_tx_sessions[p], ",", snap.port_rx_sessions[p], ";");
+    }
+  }
+  for (const auto& v : snap.vnets) {
+    absl::StrAppend(&sig, "v", v.id, ";");
+  }
+  absl::StrAppend(&sig, snap.mac_learning, ",", snap.key_l3l4, ",", snap.rx_sessions, ",",
+                  snap.rules_sessions, ";");
+  for (const v1::TapSession* s : sessions) {
+    sig += s->SerializeAsString();
+  }
+  return absl::HashOf(sig);
+}
+
+// Flow-cache tags: a part unchanged since `prev` keeps its tag, so cached
+// flows decided on it stay valid (see Snapshot::struct_tag).
+void SetCacheTags(const Snapshot* prev, Snapshot* snap) {
+  const bool chain = prev != nullptr && prev->cache_tag < snap->cache_tag;
+  snap->struct_tag = chain && prev->struct_digest == snap->struct_digest ? prev->struct_tag
+                                                                          : snap->cache_tag;
+  for (uint32_t b = 0; b < dataplane::kFdbEpochBuckets; ++b) {
+    snap->fdb_epoch[b] = chain && prev->fdb_digest[b] == snap->fdb_digest[b] ? prev->fdb_epoch[b]
+                                                                              : snap->cache_tag;
+  }
+}
+
 // Fills the TAP part of the snapshot.
-absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap) {
+absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap,
+                      std::vector<const v1::TapSession*>* active_out) {
   const v1::Config& config = *in.config;
   const v1::VPort* uplink = nullptr;
   for (const auto& vp : config.vports()) {
@@ -140,6 +181,7 @@ absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap) {
     snap->sessions.push_back(si);
   }
   snap->key_l3l4 = snap->rules_sessions != 0;
+  *active_out = std::move(active);
   return absl::OkStatus();
 }
 
@@ -161,8 +203,7 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
   const v1::Config& config = *in.config;
   auto snap = std::make_unique<Snapshot>();
   snap->generation = in.generation;
-  snap->cache_tag = static_cast<uint32_t>(in.generation) != 0 ? static_cast<uint32_t>(in.generation)
-                                                                : 1;
+  snap->cache_tag = in.generation != 0 ? in.generation : 1;
   snap->mac_learning = in.mac_learning;
   snap->learn_refresh_cycles = in.learn_refresh_cycles;
   snap->rx_queues.resize(in.n_workers);
@@ -229,7 +270,7 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
     const uint16_t port = in.runtime->at(vp.name()).port_id;
     for (const auto& m : vp.vm_macs()) {
       auto mac = net::ParseMac(m);  // Validated before.
-      absl::Status st = AddFdb(snap->fdb, vnet_index.at(vp.vnet()), mac->bytes.data(), port, true);
+      absl::Status st = AddFdb(snap.get(), vnet_index.at(vp.vnet()), mac->bytes.data(), port, true);
       if (!st.ok()) {
         return st;
       }
@@ -238,7 +279,7 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
   for (const auto& e : config.fdb()) {
     auto mac = net::ParseMac(e.mac());
     const uint16_t port = in.runtime->at(e.vport()).port_id;
-    absl::Status st = AddFdb(snap->fdb, vnet_index.at(e.vnet()), mac->bytes.data(), port, true);
+    absl::Status st = AddFdb(snap.get(), vnet_index.at(e.vnet()), mac->bytes.data(), port, true);
     if (!st.ok()) {
       return st;
     }
@@ -258,15 +299,18 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
     if (rte_hash_lookup(snap->fdb, &fk) >= 0) {
       continue;  // A static entry wins.
     }
-    absl::Status st = AddFdb(snap->fdb, vi->second, mac, entry.port, false);
+    absl::Status st = AddFdb(snap.get(), vi->second, mac, entry.port, false);
     if (!st.ok()) {
       return st;
     }
   }
-  absl::Status st = BuildTap(in, snap.get());
+  std::vector<const v1::TapSession*> sessions;
+  absl::Status st = BuildTap(in, snap.get(), &sessions);
   if (!st.ok()) {
     return st;
   }
+  snap->struct_digest = StructDigest(*snap, sessions);
+  SetCacheTags(in.previous, snap.get());
   return std::unique_ptr<const Snapshot>(std::move(snap));
 }
 

@@ -54,6 +54,9 @@ struct SnapshotInputs {
   const absl::flat_hash_map<uint32_t, uint16_t>* dest_slots = nullptr;
   const absl::flat_hash_map<uint32_t, DestRings>* dest_rings = nullptr;
   const NeighborMap* neighbors = nullptr;
+  // The snapshot in use (null at start): parts unchanged since it keep their
+  // flow-cache tags.
+  const dataplane::Snapshot* previous = nullptr;
 };
 
 // The underlay next hop for `collector` (host order): the collector itself

@@ -20,6 +20,21 @@ bool IsZero(const uint8_t* mac) {
 
 Action Drop(DropReason r) { return Action{.kind = ActionKind::kDrop, .drop_reason = r}; }
 
+// Hot path. An entry cached under an older snapshot is still right when
+// nothing it was decided on changed since: no change outside the FDB, and
+// none in the FDB buckets of its MACs. It then takes the current tag, so the
+// next packets of the flow pay one compare again.
+bool StillValid(const Snapshot& snap, uint16_t vnet_index, FlowEntry* e) {
+  const uint64_t t = e->generation;
+  if (t > snap.cache_tag || t < snap.struct_tag ||
+      t < snap.fdb_epoch[FdbEpochBucket(vnet_index, e->key.dst_mac)] ||
+      t < snap.fdb_epoch[FdbEpochBucket(vnet_index, e->key.src_mac)]) {
+    return false;
+  }
+  e->generation = snap.cache_tag;
+  return true;
+}
+
 }  // namespace
 
 Forwarder::Forwarder(const ForwarderContext& ctx)
@@ -103,13 +118,15 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     if (!snap.key_l3l4) {
       keys[i].MaskToL2();  // No filter looks past L2: many flows share an entry.
     }
+    hashes[i] = keys[i].Hash();
+    cache_.Prefetch(hashes[i]);
   }
   if (pi.is_uplink) {
     FromUplink(in_port, pkts, n, keys);
     return;
   }
 
-  const uint32_t gen = snap.cache_tag;
+  const uint64_t gen = snap.cache_tag;
   const uint32_t now_time = static_cast<uint32_t>(now_tsc >> kLearnTimeShift);
   const uint32_t refresh_time = static_cast<uint32_t>(snap.learn_refresh_cycles >> kLearnTimeShift);
   for (uint16_t i = 0; i < n; ++i) {
@@ -117,8 +134,10 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
       actions[i] = Drop(DropReason::kRunt);
       continue;
     }
-    hashes[i] = keys[i].Hash();
-    FlowEntry* e = cache_.Lookup(gen, keys[i], hashes[i]);
+    FlowEntry* e = cache_.Find(keys[i], hashes[i]);
+    if (e != nullptr && e->generation != gen && !StillValid(snap, pi.vnet_index, e)) {
+      e = nullptr;
+    }
     if (e == nullptr) {
       miss[n_miss++] = i;
       continue;
@@ -226,7 +245,7 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
       a.rx_match = rx_match[j];
     }
     actions[i] = a;
-    cache_.Insert(snap.cache_tag, k, hashes[i], a, now_tsc);
+    cache_.Insert(snap.cache_tag, k, hashes[i], a, now_tsc, snap.struct_tag);
   }
 }
 

@@ -117,9 +117,28 @@ struct RxQueue {
   uint16_t queue;
 };
 
+// Cached flows are invalidated per part of the state they were decided on,
+// so that FDB churn (1,000 changes/s) does not flush unrelated flows: the
+// FDB is split into buckets by (VNet, MAC), each stamped with the cache tag
+// of the last snapshot that changed an entry in it.
+inline constexpr uint32_t kFdbEpochBuckets = 256;
+inline uint32_t FdbEpochBucket(uint16_t vnet_index, const uint8_t* mac) {
+  return (mac[5] ^ (mac[4] * 7u) ^ (mac[3] * 13u) ^ (mac[2] * 31u) ^ vnet_index * 61u) &
+         (kFdbEpochBuckets - 1);
+}
+
 struct Snapshot {
   uint64_t generation = 0;
-  uint32_t cache_tag = 0;  // Flow-cache generation: low 32 bits, never 0.
+  // Flow-cache tags. cache_tag: this snapshot's (the generation, never 0).
+  // A flow cached under tag T is still right here iff T >= struct_tag (last
+  // change to anything but the FDB: ports, VNets, TAP, learning) and
+  // T >= fdb_epoch of the buckets of its source and destination MACs.
+  uint64_t cache_tag = 0;
+  uint64_t struct_tag = 0;
+  std::array<uint64_t, kFdbEpochBuckets> fdb_epoch{};
+  // Control side only: what the next snapshot compares to decide its tags.
+  uint64_t struct_digest = 0;
+  std::array<uint64_t, kFdbEpochBuckets> fdb_digest{};
   std::array<PortInfo, kMaxPorts> ports{};
   // The vport's name per port ("" = none): interface names in pcapng files.
   // Cold: only the encap worker reads it, once per vport per file.

@@ -92,14 +92,20 @@ class SnapshotBuilderTest : public ::testing::Test {
     return vp;
   }
 
-  absl::StatusOr<std::unique_ptr<const dataplane::Snapshot>> Build(uint16_t n_workers = 1) {
+  absl::StatusOr<std::unique_ptr<const dataplane::Snapshot>> Build(
+      uint16_t n_workers = 1, const dataplane::Snapshot* previous = nullptr) {
     SnapshotInputs in;
     in.config = &config_;
     in.runtime = &runtime_;
     in.learned = &learned_;
     in.generation = UniqueGeneration();
     in.n_workers = n_workers;
+    in.previous = previous;
     return BuildSnapshot(in);
+  }
+
+  static uint32_t BucketOf(uint16_t vnet_index, const char* mac) {
+    return dataplane::FdbEpochBucket(vnet_index, net::ParseMac(mac)->bytes.data());
   }
 
   // The FDB value for (vnet_index, mac), or nullopt.
@@ -274,23 +280,87 @@ TEST_F(SnapshotBuilderTest, GenerationAndLearningOptionsAreCopied) {
   EXPECT_EQ((*snap)->learn_refresh_cycles, 12345u);
 }
 
-TEST_F(SnapshotBuilderTest, CacheTagIsLow32BitsOfGeneration) {
+TEST_F(SnapshotBuilderTest, CacheTagIsTheGeneration) {
   auto snap = Build();
   ASSERT_THAT(snap, IsOk());
-  EXPECT_EQ((*snap)->cache_tag, static_cast<uint32_t>((*snap)->generation));
+  EXPECT_EQ((*snap)->cache_tag, (*snap)->generation);
 }
 
-// The flow cache treats tag 0 as "empty entry": a generation whose low 32
-// bits are zero must still get a non-zero tag.
+// The flow cache treats tag 0 as "empty entry".
 TEST_F(SnapshotBuilderTest, CacheTagIsNeverZero) {
   SnapshotInputs in;
   in.config = &config_;
   in.runtime = &runtime_;
   in.learned = &learned_;
-  in.generation = uint64_t{1} << 32;
+  in.generation = 0;
   auto snap = BuildSnapshot(in);
   ASSERT_THAT(snap, IsOk());
   EXPECT_NE((*snap)->cache_tag, 0u);
+}
+
+TEST_F(SnapshotBuilderTest, FirstSnapshotTagsEverythingWithItsOwnTag) {
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ((*snap)->struct_tag, (*snap)->cache_tag);
+  for (uint64_t e : (*snap)->fdb_epoch) {
+    EXPECT_EQ(e, (*snap)->cache_tag);
+  }
+}
+
+TEST_F(SnapshotBuilderTest, UnchangedRebuildKeepsEveryTag) {
+  auto a = Build();
+  ASSERT_THAT(a, IsOk());
+  auto b = Build(1, a->get());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_GT((*b)->cache_tag, (*a)->cache_tag);
+  EXPECT_EQ((*b)->struct_tag, (*a)->struct_tag);
+  EXPECT_EQ((*b)->fdb_epoch, (*a)->fdb_epoch);
+}
+
+// FDB churn must not flush cached flows of other MACs: only the bucket of
+// the changed (VNet, MAC) takes the new tag.
+TEST_F(SnapshotBuilderTest, FdbChangeRetagsOnlyItsBucket) {
+  auto a = Build();
+  ASSERT_THAT(a, IsOk());
+  constexpr char kNew[] = "02:00:00:01:07:03";
+  auto* fdb = config_.add_fdb();
+  fdb->set_vnet("blue");
+  fdb->set_mac(kNew);
+  fdb->set_vport("vm1");
+  auto b = Build(1, a->get());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ((*b)->struct_tag, (*a)->struct_tag);
+  const uint32_t changed = BucketOf(kBlue, kNew);
+  for (uint32_t i = 0; i < dataplane::kFdbEpochBuckets; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ((*b)->fdb_epoch[i], i == changed ? (*b)->cache_tag : (*a)->fdb_epoch[i]);
+  }
+  // Removing it again is a change too.
+  config_.mutable_fdb()->RemoveLast();
+  auto c = Build(1, b->get());
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ((*c)->fdb_epoch[changed], (*c)->cache_tag);
+  EXPECT_EQ((*c)->struct_tag, (*a)->struct_tag);
+}
+
+TEST_F(SnapshotBuilderTest, LearnedMacMovingPortRetagsItsBucket) {
+  learned_.Learn(11, MacU64("02:00:00:00:00:33"), kVm3Port, kNow);
+  auto a = Build();
+  ASSERT_THAT(a, IsOk());
+  learned_.Learn(11, MacU64("02:00:00:00:00:33"), kVm1Port, kNow);
+  auto b = Build(1, a->get());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ((*b)->fdb_epoch[BucketOf(kBlue, "02:00:00:00:00:33")], (*b)->cache_tag);
+  EXPECT_EQ((*b)->struct_tag, (*a)->struct_tag);
+}
+
+TEST_F(SnapshotBuilderTest, PortChangeRetagsEveryFlow) {
+  auto a = Build();
+  ASSERT_THAT(a, IsOk());
+  config_.mutable_vports(3)->set_admin_state(v1::ADMIN_STATE_DOWN);  // vm3
+  auto b = Build(1, a->get());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ((*b)->struct_tag, (*b)->cache_tag);
 }
 
 TEST_F(SnapshotBuilderTest, ManyLearnedEntriesFitTheTable) {

@@ -607,7 +607,8 @@ class EncapWorkerTest : public ::testing::Test {
   std::unique_ptr<Snapshot> MakeSnapshot(uint64_t generation, uint16_t n_workers = 1) {
     auto s = std::make_unique<Snapshot>();
     s->generation = generation;
-    s->cache_tag = static_cast<uint32_t>(generation);
+    s->cache_tag = generation;
+    s->struct_tag = generation;
     s->uplink.present = true;
     s->uplink.port = uplink_;
     s->uplink.encap_queue = 0;

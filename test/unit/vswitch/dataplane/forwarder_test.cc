@@ -150,7 +150,8 @@ class ForwarderTest : public ::testing::Test {
                                          const std::vector<FdbAdd>& extra = {}) {
     auto s = std::make_unique<Snapshot>();
     s->generation = generation;
-    s->cache_tag = static_cast<uint32_t>(generation);  // Never 0: generations start at 1.
+    s->cache_tag = generation;  // Never 0: generations start at 1.
+    s->struct_tag = generation;  // Every snapshot of the test may change anything.
     s->learn_refresh_cycles = uint64_t{1} << 24;
     auto port = [&](int idx, uint16_t vnet, bool up, bool uplink) {
       PortInfo& p = s->ports[ports_[idx]];
@@ -569,6 +570,70 @@ TEST_F(ForwarderTest, NewGenerationSeesChangedFdbDespiteCachedFlow) {
   const auto counts = SentCounts();
   EXPECT_EQ(counts[kC], 1u);
   EXPECT_EQ(counts[kB], 0u);
+}
+
+// A flow cached under generation g1 is checked against the tags of the next
+// snapshot, not flushed: here the next FDB says C, and only the tags decide
+// whether the cached decision (B) is kept.
+class ForwarderCacheTagTest : public ForwarderTest {
+ protected:
+  // Caches moving -> B under a first snapshot; returns its tag.
+  uint64_t CacheFlowToB() {
+    snap_ = MakeSnapshot(NextGeneration(), {{kBlue, kMoving, ports_[kB], true}});
+    EXPECT_NE(snap_, nullptr);
+    Send(kA, {UdpFrame(kMoving, kMacA)});
+    EXPECT_EQ(SentCounts()[kB], 1u);
+    return snap_->cache_tag;
+  }
+  // The next snapshot: moving -> C, every part tagged `old` unless changed.
+  void MoveToC(uint64_t old) {
+    snap_ = MakeSnapshot(NextGeneration(), {{kBlue, kMoving, ports_[kC], true}});
+    ASSERT_NE(snap_, nullptr);
+    snap_->struct_tag = old;
+    snap_->fdb_epoch.fill(old);
+  }
+  std::array<size_t, kNumPorts> SendAgain() {
+    Send(kA, {UdpFrame(kMoving, kMacA)});
+    return SentCounts();
+  }
+  const Mac kMoving = TestMac(0x66);
+};
+
+TEST_F(ForwarderCacheTagTest, FlowOfUnchangedPartsStaysCached) {
+  MoveToC(CacheFlowToB());
+  EXPECT_EQ(SendAgain()[kB], 1u);
+}
+
+TEST_F(ForwarderCacheTagTest, FdbChangeInDestinationBucketReachesCachedFlow) {
+  MoveToC(CacheFlowToB());
+  snap_->fdb_epoch[FdbEpochBucket(kBlue, kMoving.data())] = snap_->cache_tag;
+  const auto counts = SendAgain();
+  EXPECT_EQ(counts[kC], 1u);
+  EXPECT_EQ(counts[kB], 0u);
+}
+
+TEST_F(ForwarderCacheTagTest, FdbChangeInSourceBucketReachesCachedFlow) {
+  MoveToC(CacheFlowToB());
+  snap_->fdb_epoch[FdbEpochBucket(kBlue, kMacA.data())] = snap_->cache_tag;
+  EXPECT_EQ(SendAgain()[kC], 1u);
+}
+
+TEST_F(ForwarderCacheTagTest, ChangeOutsideTheFdbReachesCachedFlow) {
+  MoveToC(CacheFlowToB());
+  snap_->struct_tag = snap_->cache_tag;
+  EXPECT_EQ(SendAgain()[kC], 1u);
+}
+
+// A flow re-validated under g2 takes g2's tag: a g3 whose FDB changed only
+// after g2 keeps it, one that changed in between (tag g2) does not.
+TEST_F(ForwarderCacheTagTest, RevalidatedFlowTakesTheNewTag) {
+  const uint64_t g1 = CacheFlowToB();
+  MoveToC(g1);
+  const uint64_t g2 = snap_->cache_tag;
+  EXPECT_EQ(SendAgain()[kB], 1u);
+  MoveToC(g1);
+  snap_->fdb_epoch[FdbEpochBucket(kBlue, kMoving.data())] = g2;
+  EXPECT_EQ(SendAgain()[kB], 1u);
 }
 
 TEST_F(ForwarderTest, CachedFlowKeepsForwardingToSamePort) {
