@@ -187,6 +187,12 @@ int Main(int argc, char** argv) {
     PrintUsage(table, std::cout);
     return kExitOk;
   }
+  const bool interactive = options.command.empty() && options.script.empty() && !options.json;
+  if (interactive) {
+    // Before the client starts gRPC's threads, which inherit the mask: the
+    // prompt reads these signals itself (interactive_shell.h).
+    BlockShellSignals();
+  }
   std::unique_ptr<Client> client_ptr = MakeClient(options, &error);
   if (client_ptr == nullptr) {
     std::cerr << "error: " << error << '\n';
@@ -206,7 +212,13 @@ int Main(int argc, char** argv) {
       return kExitUsage;
     }
     InteractiveShell shell(table, client, ShellOptions{.history_path = DefaultHistoryPath()});
-    return shell.Run();
+    shell.Run();
+    if (shell.exit_signal() != 0) {
+      // Ended by SIGTERM, SIGHUP or SIGQUIT, terminal restored: die of it.
+      RaiseWithDefaultAction(shell.exit_signal());
+      return 128 + shell.exit_signal();
+    }
+    return kExitOk;
   }
   Printer printer(std::cout, std::cerr, options.json);
   return table.Execute(options.command, client, printer);

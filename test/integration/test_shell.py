@@ -178,6 +178,81 @@ def test_errors_print_and_the_prompt_goes_on(vswitchd, terminal, history):
     assert t.alive()
 
 
+def line_after(lines, line):
+    return lines[lines.index(line) + 1] if line in lines[:-1] else None
+
+
+def test_ctrl_c_drops_the_line_and_the_prompt_goes_on(vswitchd, terminal, history):
+    t = vsctl_prompt(terminal, vswitchd, history)
+    t.send("add vnet blue tenant acme vni 100")
+    t.wait_line("vsctl> add vnet blue tenant acme vni 100")
+    t.send("C-c")
+    t.wait_line("vsctl> add vnet blue tenant acme vni 100^C")
+    # A new, empty prompt under the dropped line; the line never ran.
+    wait_for(lambda: line_after(t.lines(), "vsctl> add vnet blue tenant acme vni 100^C")
+             == "vsctl>", what=f"a new prompt after ^C; screen:\n{t.screen()}")
+    t.send("C-c")  # On an empty line too.
+    t.wait_line("vsctl> ^C")
+    t.type_line("show health")
+    t.wait_text("serving")
+    assert "blue" not in vswitchd.vsctl("show", "vnets").stdout
+    t.type_line("quit")
+    t.wait_exit()
+    with open(history) as f:
+        assert "add vnet" not in f.read()
+
+
+def prompt_then_shell(terminal, daemon, history, tmp_path):
+    """vsctl in a terminal; when it ends, its exit status and the terminal's
+    settings (stty -a) land in files."""
+    rc, stty = tmp_path / "rc", tmp_path / "stty"
+    t = terminal(f"{shlex.quote(VSCTL)} --socket {shlex.quote(daemon.socket)}; "
+                 f"echo $? > {rc}; stty -a > {stty}; sleep 600",
+                 {"VSCTL_HISTORY": history})
+    t.wait_line("vsctl>")
+    res = run(["pgrep", "-P", str(t.pane_pid()), "-x", "vsctl"], check=False)
+    assert res.stdout.strip(), t.screen()
+    return t, int(res.stdout.split()[0]), rc, stty
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_terminating_signal_restores_the_terminal(vswitchd, terminal, history, tmp_path, sig):
+    t, pid, rc, stty = prompt_then_shell(terminal, vswitchd, history, tmp_path)
+    # Resizes first (SIGWINCH, once delivered to a gRPC thread): the prompt
+    # goes on and answers.
+    for cols in (120, 160, 200):
+        t.tmux("resize-window", "-t", t.name, "-x", str(cols), "-y", "40", check=False)
+        os.kill(pid, signal.SIGWINCH)
+    t.type_line("show health")
+    t.wait_text("serving")
+    t.send("show vn")  # A line being edited when the signal comes.
+    t.wait_line("vsctl> show vn")
+    os.kill(pid, sig)
+    wait_for(lambda: stty.exists() and stty.stat().st_size > 0, timeout=20,
+             what="vsctl to end and stty to run")
+    assert int(rc.read_text()) == 128 + sig  # Died of the signal, as it should.
+    settings = stty.read_text().split()
+    assert "icanon" in settings and "echo" in settings, settings
+
+
+def test_ctrl_z_stops_and_fg_resumes_the_prompt(vswitchd, terminal, history, tmp_path):
+    t = terminal("bash --norc --noprofile -i", {"VSCTL_HISTORY": history})
+    t.type_line("PS1=job-shell$")  # A prompt to wait for (bash sets its own at start).
+    t.wait_text("job-shell$")
+    t.type_line(f"{shlex.quote(VSCTL)} --socket {shlex.quote(vswitchd.socket)}")
+    t.wait_line("vsctl>")
+    t.send("C-z")
+    t.wait_text("Stopped")
+    t.type_line("fg")
+    t.send("sho", "Tab")  # Completion works: the terminal is editing again.
+    t.wait_text("vsctl> show ")
+    t.type_line("health")
+    t.wait_text("serving")
+    t.type_line("quit")
+    t.type_line("echo vsctl-rc=$?")
+    t.wait_line("vsctl-rc=0")
+
+
 def write_script(tmp_path, text):
     path = tmp_path / "script.vs"
     path.write_text(text)

@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <histedit.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +27,21 @@
 namespace vswitch::shell {
 namespace {
 
+// The signals the shell reads itself (ShellOptions::handle_signals).
+sigset_t ShellSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT, SIGWINCH}) {
+    sigaddset(&set, signal);
+  }
+  return set;
+}
+
+// ReadChar hands a signal to OnSignal as this character, bound to it: with
+// the terminal's ISIG on (libedit keeps it), Ctrl-C never arrives as a byte.
+// When it does (ISIG off), it acts as SIGINT.
+constexpr wchar_t kSignalChar = L'\x03';
+
 // What libedit's callbacks (C function pointers) reach through
 // EL_CLIENTDATA. Lives on Run()'s stack.
 struct Session {
@@ -31,7 +49,15 @@ struct Session {
   NameProvider* names;
   const std::string* prompt;
   int stop_fd;
+  // A signalfd for ShellSignals(), or -1 (poll skips it).
+  int signal_fd;
   std::mbstate_t mb_state;
+  // The signal ReadChar passes to OnSignal (0: none, i.e. a typed Ctrl-C).
+  int pending_signal = 0;
+  // OnSignal(SIGINT) ended the line: Run() drops it.
+  bool interrupted = false;
+  // The terminating signal that made ReadChar return EOF.
+  int exit_signal = 0;
 };
 
 Session* SessionOf(EditLine* el) {
@@ -42,15 +68,16 @@ Session* SessionOf(EditLine* el) {
 
 char* Prompt(EditLine* el) { return const_cast<char*>(SessionOf(el)->prompt->c_str()); }
 
-// libedit's character reader: waits for stdin or the stop pipe, so that
-// Stop() ends a blocked read. Returns 1 with a character, 0 at EOF or stop,
-// -1 on error (libedit's contract).
+// libedit's character reader: waits for stdin, the stop pipe (so that
+// Stop() ends a blocked read) and the signalfd. Returns 1 with a character,
+// 0 at EOF, stop or a terminating signal, -1 on error (libedit's contract).
 int ReadChar(EditLine* el, wchar_t* out) {
   Session* session = SessionOf(el);
   while (true) {
-    pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN, .revents = 0},
-                     {.fd = session->stop_fd, .events = POLLIN, .revents = 0}};
-    if (poll(fds, 2, -1) < 0) {
+    pollfd fds[3] = {{.fd = STDIN_FILENO, .events = POLLIN, .revents = 0},
+                     {.fd = session->stop_fd, .events = POLLIN, .revents = 0},
+                     {.fd = session->signal_fd, .events = POLLIN, .revents = 0}};
+    if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) {
         continue;
       }
@@ -58,6 +85,22 @@ int ReadChar(EditLine* el, wchar_t* out) {
     }
     if (fds[1].revents != 0) {
       return 0;
+    }
+    if (fds[2].revents != 0) {
+      signalfd_siginfo info;
+      if (read(session->signal_fd, &info, sizeof(info)) != static_cast<ssize_t>(sizeof(info))) {
+        continue;
+      }
+      const int signal = static_cast<int>(info.ssi_signo);
+      if (signal == SIGTERM || signal == SIGHUP || signal == SIGQUIT) {
+        session->exit_signal = signal;
+        return 0;
+      }
+      // The rest act on the line being edited: in a bound function, where
+      // libedit lets us change and redraw it.
+      session->pending_signal = signal;
+      *out = kSignalChar;
+      return 1;
     }
     char byte;
     const ssize_t n = read(STDIN_FILENO, &byte, 1);
@@ -78,6 +121,49 @@ int ReadChar(EditLine* el, wchar_t* out) {
     }
     *out = wc;
     return 1;
+  }
+}
+
+// Bound to kSignalChar: acts on the signal ReadChar read.
+unsigned char OnSignal(EditLine* el, int) {
+  Session* session = SessionOf(el);
+  const int signal = session->pending_signal != 0 ? session->pending_signal : SIGINT;
+  session->pending_signal = 0;
+  switch (signal) {
+    case SIGINT: {
+      // As a shell does: "^C" after the line, a new line, a new prompt. The
+      // line still goes through ed-newline (pushed "\n"), so libedit moves
+      // to a fresh line itself; Run() then drops it.
+      const LineInfo* line = el_line(el);
+      el_cursor(el, static_cast<int>(line->lastchar - line->cursor));
+      el_insertstr(el, "^C");
+      el_push(el, "\n");
+      session->interrupted = true;
+      return CC_REFRESH;
+    }
+    case SIGWINCH:
+      el_resize(el);
+      return CC_REDISPLAY;
+    case SIGTSTP: {
+      // Stop as the default action would, with the terminal as it was
+      // before the prompt; a blocked signal must be unblocked to act.
+      el_set(el, EL_PREP_TERM, 0);
+      sigset_t tstp;
+      sigemptyset(&tstp);
+      sigaddset(&tstp, SIGTSTP);
+      pthread_sigmask(SIG_UNBLOCK, &tstp, nullptr);
+      raise(SIGTSTP);
+      pthread_sigmask(SIG_BLOCK, &tstp, nullptr);
+      [[fallthrough]];  // Continued: as SIGCONT.
+    }
+    case SIGCONT:
+      // Whoever ran in the foreground meanwhile set the terminal up its
+      // way: back to cooked (libedit's notion), then to editing again.
+      el_set(el, EL_PREP_TERM, 0);
+      el_set(el, EL_PREP_TERM, 1);
+      return CC_REDISPLAY;
+    default:
+      return CC_NORM;
   }
 }
 
@@ -142,6 +228,22 @@ unsigned char Complete(EditLine* el, int) {
 
 }  // namespace
 
+void BlockShellSignals() {
+  const sigset_t set = ShellSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void RaiseWithDefaultAction(int signal) {
+  struct sigaction action {};
+  action.sa_handler = SIG_DFL;
+  sigaction(signal, &action, nullptr);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, signal);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  raise(signal);
+}
+
 std::string DefaultHistoryPath() {
   const char* env = std::getenv("VSCTL_HISTORY");
   if (env != nullptr && env[0] != '\0') {
@@ -178,11 +280,21 @@ void InteractiveShell::Stop() {
 
 int InteractiveShell::Run() {
   RpcNameProvider names(client_);
+  int signal_fd = -1;
+  if (options_.handle_signals) {
+    // Blocked here too, in case the caller forgot; other threads' masks are
+    // the caller's to set (BlockShellSignals()).
+    const sigset_t set = ShellSignals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  }
   Session session{.table = &table_,
                   .names = &names,
                   .prompt = &options_.prompt,
                   .stop_fd = stop_pipe_[0],
+                  .signal_fd = signal_fd,
                   .mb_state = std::mbstate_t()};
+  exit_signal_ = 0;
 
   History* hist = history_init();
   HistEvent event;
@@ -195,7 +307,7 @@ int InteractiveShell::Run() {
   EditLine* el = el_init("vsctl", stdin, stdout, stderr);
   el_set(el, EL_CLIENTDATA, &session);
   el_set(el, EL_EDITOR, "emacs");
-  el_set(el, EL_SIGNAL, options_.handle_signals ? 1 : 0);
+  el_set(el, EL_SIGNAL, 0);  // See the header: ReadChar reads signals.
   el_set(el, EL_GETCFN, &ReadChar);
   el_set(el, EL_PROMPT, &Prompt);
   el_set(el, EL_HIST, &::history, hist);
@@ -206,6 +318,8 @@ int InteractiveShell::Run() {
   el_set(el, EL_BIND, "^I", "vs-complete", nullptr);
   // Ctrl-R searches the history backwards, as in readline.
   el_set(el, EL_BIND, "^R", "em-inc-search-prev", nullptr);
+  el_wset(el, EL_ADDFN, L"vs-signal", L"act on a signal read by the shell", &OnSignal);
+  el_set(el, EL_BIND, "^C", "vs-signal", nullptr);
 
   Printer printer(std::cout, std::cout, /*json=*/false);
   while (true) {
@@ -214,6 +328,10 @@ int InteractiveShell::Run() {
     if (raw == nullptr || count <= 0) {
       std::cout << '\n' << std::flush;  // Leaves the terminal on a new line.
       break;
+    }
+    if (session.interrupted) {  // Ctrl-C: the line is dropped.
+      session.interrupted = false;
+      continue;
     }
     std::string line(raw, count);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
@@ -239,6 +357,10 @@ int InteractiveShell::Run() {
   }
   el_end(el);
   history_end(hist);
+  if (signal_fd >= 0) {
+    close(signal_fd);
+  }
+  exit_signal_ = session.exit_signal;
   return kExitOk;
 }
 
