@@ -40,7 +40,7 @@ bool StillValid(const Snapshot& snap, uint16_t vnet_index, FlowEntry* e) {
 Forwarder::Forwarder(const ForwarderContext& ctx)
     : cache_(ctx.flow_cache_entries),
       tx_(ctx.worker),
-      mirror_(ctx.worker, ctx.clone_pool, ctx.stats),
+      mirror_(ctx.worker, ctx.clone_pool, ctx.stats, /*batch=*/true),
       stats_(ctx.stats),
       learn_ring_(ctx.learn_ring),
       arp_ring_(ctx.arp_ring) {}

@@ -43,8 +43,12 @@ class Forwarder {
   void HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** pkts, uint16_t n,
                    uint64_t now_tsc);
 
-  // Hot path. Sends what HandleBurst staged.
-  void Flush() { tx_.Flush(stats_); }
+  // Hot path. Hands the burst's mirror copies to their rings, then sends
+  // what HandleBurst staged.
+  void Flush() {
+    mirror_.FlushCopies();
+    tx_.Flush(stats_);
+  }
 
   const FlowCache& cache() const { return cache_; }
 

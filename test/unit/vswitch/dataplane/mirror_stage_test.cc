@@ -305,6 +305,36 @@ TEST_F(MirrorStageTest, FullRingDropsAndCountsCopies) {
   rte_pktmbuf_free(m);
 }
 
+// Batch mode (the forwarder's): copies reach the rings only at FlushCopies,
+// in order, and what a full ring refuses is freed and counted the same way.
+TEST_F(MirrorStageTest, BatchedCopiesWaitForFlushAndFullRingIsCounted) {
+  rte_ring* tiny = NewRing(4);
+  snap_->dests[2].rings[0] = tiny;
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  const unsigned clones_before = rte_mempool_in_use_count(clones_.get());
+  MirrorStage stage(0, clones_.get(), stats_.get(), /*batch=*/true);
+  for (int i = 0; i < 5; ++i) {
+    stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc + i);
+  }
+  EXPECT_EQ(rte_ring_count(tiny), 0u) << "nothing enqueued before FlushCopies";
+  stage.FlushCopies();
+  EXPECT_EQ(S(1).matched.Load(), 5u);
+  EXPECT_EQ(S(1).cloned.Load(), 3u);
+  EXPECT_EQ(S(1).ring_full.Load(), 2u);
+  EXPECT_EQ(D(2).cloned.Load(), 3u);
+  EXPECT_EQ(D(2).ring_full.Load(), 2u);
+  EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), clones_before + 3) << "dropped copies freed";
+  const auto copies = Drain(tiny);
+  ASSERT_THAT(copies, SizeIs(3));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(MirrorMetaOf(copies[i])->tsc, kTsc + i) << "copies keep their order";
+  }
+  FreeAll(copies);
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
+  rte_pktmbuf_free(m);
+}
+
 TEST_F(MirrorStageTest, FullRingOfOneDestinationDoesNotStopTheOther) {
   rte_ring* tiny = NewRing(4);
   snap_->dests[0].rings[0] = tiny;
