@@ -5,6 +5,7 @@ when the test fails. All addresses live inside namespaces made here."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -223,6 +224,7 @@ class Capture:
 
     # No capture outlives this, whatever happens to the test.
     MAX_SECONDS = 300
+    BUFFER_KIB = 32768
 
     def __init__(self, ns, iface, path, bpf=()):
         self.ns, self.iface, self.path, self.bpf = ns, iface, path, list(bpf)
@@ -230,9 +232,13 @@ class Capture:
         self.err_path = path + ".log"
 
     def start(self, timeout=10.0):
+        # -B: immediate mode makes libpcap use fixed ring slots sized for
+        # 64 KiB frames (the interfaces do GSO), so its default 2 MiB ring
+        # held only 32 frames and a burst overflowed it (frames lost before
+        # the capture, "dropped by kernel"). 32 MiB holds 512.
         cmd = ["timeout", "-s", "INT", "-k", "5", str(self.MAX_SECONDS),
                "tcpdump", "-i", self.iface, "-nn", "-U", "-s", "0", "--immediate-mode",
-               "-w", self.path] + self.bpf
+               "-B", str(self.BUFFER_KIB), "-w", self.path] + self.bpf
         if self.ns is not None:
             cmd = ["ip", "netns", "exec", self.ns.name] + cmd
         self.err = open(self.err_path, "w")
@@ -264,6 +270,11 @@ class Capture:
                 self.proc.wait(timeout=5)
         if self.proc is not None:
             self.err.close()
+        # A capture that lost frames would make a count or comparison lie.
+        m = re.search(r"(\d+) packets? dropped by kernel", self._log())
+        if m and int(m.group(1)) > 0:
+            raise AssertionError(f"tcpdump on {self.iface} lost {m.group(1)} frames "
+                                 f"(capture buffer): {self._log()}")
         return self.frames()
 
     def peek(self):

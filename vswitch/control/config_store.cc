@@ -354,7 +354,8 @@ absl::StatusOr<v1::VPort> ConfigStore::AddVPort(const v1::VPort& req) {
   VportRuntime rt{.port_id = port->port_id,
                   .vdev_name = port->vdev_name,
                   .mac = port->mac,
-                  .queue_worker = AssignQueues(port->rx_queues)};
+                  .queue_worker = AssignQueues(port->rx_queues),
+                  .max_frame = port->max_frame};
   stats_->ResetPort(rt.port_id);
   runtime_[vp.name()] = rt;
   absl::Status st = Commit(std::move(candidate));
@@ -1290,7 +1291,8 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
     VportRuntime rt{.port_id = port->port_id,
                     .vdev_name = port->vdev_name,
                     .mac = port->mac,
-                    .queue_worker = AssignQueues(port->rx_queues)};
+                    .queue_worker = AssignQueues(port->rx_queues),
+                    .max_frame = port->max_frame};
     created.push_back(rt);
     runtime_[vp.name()] = rt;
   }

@@ -3,10 +3,12 @@
 
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
+#include <linux/if_packet.h>
 #include <rte_ethdev.h>
 
 #include <string_view>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "drivers/vport_driver.h"
 #include "lib/dpdk/dpdk_status.h"
@@ -31,8 +33,35 @@ int OnLinkChange(uint16_t port, rte_eth_event_type /*event*/, void* /*arg*/, voi
   return 0;
 }
 
+// The longest frame (pkt_len) the PMD sends; what is longer it refuses or
+// loses. net_tap: MTU + 22 (its own check; it then stops the burst there).
+// net_af_packet: the TX ring's frame size less the 32-byte tpacket2 header
+// (default framesz 2048; longer frames are freed yet reported sent). The
+// others (pcap, ring, null, vhost) have no limit of their own.
+uint32_t MaxTxFrame(uint16_t port, std::string_view driver_name, std::string_view spec) {
+  if (driver_name == "net_tap") {
+    uint16_t mtu = 0;
+    if (rte_eth_dev_get_mtu(port, &mtu) != 0) {
+      return UINT32_MAX;
+    }
+    return uint32_t{mtu} + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + RTE_VLAN_HLEN;
+  }
+  if (driver_name == "net_af_packet") {
+    uint32_t framesz = 2048;
+    auto parsed = drivers::ParseDriverSpec(spec);
+    if (const std::string* v = parsed.ok() ? parsed->Find("framesz") : nullptr) {
+      if (!absl::SimpleAtoi(*v, &framesz)) {
+        return UINT32_MAX;
+      }
+    }
+    return framesz > TPACKET_ALIGN(sizeof(tpacket2_hdr)) ? framesz - TPACKET_ALIGN(sizeof(tpacket2_hdr))
+                                                        : UINT32_MAX;
+  }
+  return UINT32_MAX;
+}
+
 absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
-                               uint16_t* rx_queues_out) {
+                               uint16_t* rx_queues_out, uint32_t* max_frame_out) {
   rte_eth_dev_info info{};
   int ret = rte_eth_dev_info_get(port, &info);
   if (ret != 0) {
@@ -64,6 +93,11 @@ absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
   }
   // Encap chains a header mbuf in front of each mirror copy.
   conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+  // A frame longer than one mbuf (a VM with a jumbo MTU) arrives as a chain
+  // instead of being dropped in the device where only its ierrors shows it
+  // (net_tap: costs no mbufs, its queue holds one chain of nb_rxd anyway).
+  // Too long for the output port, it is then counted as mtu_exceeded.
+  conf.rxmode.offloads = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
   if (spec.rx_queues > 1) {
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
@@ -100,6 +134,7 @@ absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
   }
   // A switch port sees every frame; vdevs that cannot do this ignore it.
   rte_eth_promiscuous_enable(port);
+  *max_frame_out = MaxTxFrame(port, driver_name, spec.driver_spec);
   return absl::OkStatus();
 }
 
@@ -132,7 +167,8 @@ absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
         absl::StrFormat("device '%s' created no ethdev port", req->name));
   }
   uint16_t rx_queues = spec.rx_queues;
-  absl::Status st = ConfigureAndStart(port, spec, pool_, &rx_queues);
+  uint32_t max_frame = UINT32_MAX;
+  absl::Status st = ConfigureAndStart(port, spec, pool_, &rx_queues, &max_frame);
   if (!st.ok()) {
     Destroy(port, req->name);
     return st;
@@ -144,7 +180,8 @@ absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
   return PortInfoOut{.port_id = port,
                      .rx_queues = rx_queues,
                      .vdev_name = req->name,
-                     .mac = net::FormatMac(mac.addr_bytes)};
+                     .mac = net::FormatMac(mac.addr_bytes),
+                     .max_frame = max_frame};
 }
 
 void PortManager::Destroy(uint16_t port_id, const std::string& vdev_name) {

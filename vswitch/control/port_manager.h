@@ -31,6 +31,8 @@ struct PortInfoOut {
   uint16_t rx_queues = 1;
   std::string vdev_name;
   std::string mac;
+  // Longest frame the device sends (dataplane::PortInfo::max_frame).
+  uint32_t max_frame = UINT32_MAX;
 };
 
 class PortManager {

@@ -228,6 +228,7 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
     pi.admin_up = vp.admin_state() != v1::ADMIN_STATE_DOWN;
     pi.is_uplink = vp.kind() == v1::VPORT_KIND_UPLINK;
     pi.vport_id = vp.id();
+    pi.max_frame = rt.max_frame;
     std::snprintf(snap->vport_names[rt.port_id].data(), snap->vport_names[rt.port_id].size(),
                   "%s", vp.name().c_str());
     if (!pi.is_uplink) {

@@ -26,6 +26,7 @@ struct VportRuntime {
   std::string mac;
   // queue_worker[q]: the forwarding worker that polls receive queue q.
   std::vector<uint16_t> queue_worker;
+  uint32_t max_frame = UINT32_MAX;  // PortInfoOut::max_frame.
 };
 
 // MAC of an underlay next hop, by IPv4 address (host order): static

@@ -15,7 +15,8 @@
   X(kUplinkRx, "uplink_rx")               /* uplink frames are not switched */        \
   X(kSamePort, "same_port")               /* destination is the ingress port */       \
   X(kNoOutputPort, "no_output_port")      /* flood in a VNet with no other port */    \
-  X(kTxFull, "tx_full")                   /* the output queue refused the frame */
+  X(kTxFull, "tx_full")                   /* the output queue refused the frame */   \
+  X(kMtuExceeded, "mtu_exceeded")         /* longer than the output port takes */
 
 namespace vswitch::dataplane {
 

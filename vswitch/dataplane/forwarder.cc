@@ -257,6 +257,11 @@ void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, con
   }
   switch (a.kind) {
     case ActionKind::kUnicast: {
+      if (m->pkt_len > snap.ports[a.out_port].max_frame) {
+        stats_->ports[a.out_port].drops[static_cast<int>(DropReason::kMtuExceeded)].Add(1);
+        rte_pktmbuf_free(m);
+        return;
+      }
       const uint32_t rx = a.rx_match & snap.port_rx_sessions[a.out_port];
       if (rx != 0) {
         mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[a.out_port].vport_id, now_tsc);
@@ -266,21 +271,33 @@ void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, con
     }
     case ActionKind::kFlood: {
       const auto& ports = snap.vnets[a.vnet_index].flood_ports;
+      uint16_t outs[kMaxPorts];
       uint16_t copies = 0;
+      bool other = false;
       for (uint16_t p : ports) {
-        copies += p != in_port;
+        if (p == in_port) {
+          continue;
+        }
+        other = true;
+        if (m->pkt_len > snap.ports[p].max_frame) {
+          stats_->ports[p].drops[static_cast<int>(DropReason::kMtuExceeded)].Add(1);
+          continue;
+        }
+        outs[copies++] = p;
       }
       if (copies == 0) {
-        stats_->ports[in_port].drops[static_cast<int>(DropReason::kNoOutputPort)].Add(1);
+        if (!other) {
+          stats_->ports[in_port].drops[static_cast<int>(DropReason::kNoOutputPort)].Add(1);
+        }
         rte_pktmbuf_free(m);
         return;
       }
       // Every receiver's RX copy is cloned before any TX can free `m`.
       if (a.rx_match != 0) {
-        for (uint16_t p : ports) {
-          const uint32_t rx = a.rx_match & snap.port_rx_sessions[p];
-          if (p != in_port && rx != 0) {
-            mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[p].vport_id, now_tsc);
+        for (uint16_t i = 0; i < copies; ++i) {
+          const uint32_t rx = a.rx_match & snap.port_rx_sessions[outs[i]];
+          if (rx != 0) {
+            mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[outs[i]].vport_id, now_tsc);
           }
         }
       }
@@ -288,10 +305,8 @@ void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, con
       if (copies > 1) {
         rte_mbuf_refcnt_update(m, static_cast<int16_t>(copies - 1));
       }
-      for (uint16_t p : ports) {
-        if (p != in_port) {
-          tx_.Add(p, m);
-        }
+      for (uint16_t i = 0; i < copies; ++i) {
+        tx_.Add(outs[i], m);
       }
       return;
     }

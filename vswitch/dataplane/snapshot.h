@@ -54,6 +54,9 @@ struct PortInfo {
   bool is_uplink = false;
   uint16_t vnet_index = kNoVnet;
   uint32_t vport_id = 0;
+  // Longest frame (pkt_len) the port's device sends. A longer one is dropped
+  // before TX (`mtu_exceeded`): the TAP PMD would stop the whole burst at it.
+  uint32_t max_frame = UINT32_MAX;
 };
 
 struct VnetInfo {

@@ -661,6 +661,48 @@ TEST_F(ForwarderTest, TxQueueFullFreesAndCountsUnsentFrames) {
   EXPECT_EQ(Sent(kB).size(), sent);
 }
 
+// A frame longer than the output port takes is dropped before TX and
+// counted there; the frames around it in the burst still go (the TAP PMD
+// would stop the burst at it: doc/reliability.md).
+TEST_F(ForwarderTest, UnicastLongerThanOutputPortTakesIsDroppedAsMtuExceeded) {
+  const auto small = UdpFrame(kMacB, kMacA);
+  const auto exact = UdpFrame(kMacB, kMacA, 1, 2, 58);  // 100 bytes.
+  const auto big = UdpFrame(kMacB, kMacA, 1, 2, 59);
+  ASSERT_EQ(exact.size(), 100u);
+  snap_->ports[ports_[kB]].max_frame = 100;
+  Send(kA, {small, big, exact, big, small});
+  EXPECT_THAT(Sent(kB), ElementsAre(small, exact, small));
+  EXPECT_EQ(Drops(kB, DropReason::kMtuExceeded), 2u);
+  EXPECT_EQ(Drops(kB, DropReason::kTxFull), 0u);
+  EXPECT_EQ(TotalDrops(ports_[kA]), 0u);
+  EXPECT_EQ(stats_->ports[ports_[kB]].tx_packets.Load(), 3u);
+}
+
+TEST_F(ForwarderTest, FloodSkipsOnlyThePortsTheFrameIsTooLongFor) {
+  const auto big = UdpFrame(kBroadcast, kMacA, 1, 2, 200);
+  snap_->ports[ports_[kB]].max_frame = 100;
+  Send(kA, {big});
+  EXPECT_THAT(Sent(kB), IsEmpty());
+  std::vector<rte_mbuf*> at_c = vswitch::testing::DrainPort(ports_[kC]);
+  ASSERT_THAT(at_c, SizeIs(1));
+  EXPECT_EQ(MbufBytes(at_c[0]), big);
+  EXPECT_EQ(rte_mbuf_refcnt_read(at_c[0]), 1) << "a reference was kept for the skipped port";
+  vswitch::testing::FreeAll(at_c);
+  EXPECT_EQ(Drops(kB, DropReason::kMtuExceeded), 1u);
+  EXPECT_EQ(Drops(kC, DropReason::kMtuExceeded), 0u);
+}
+
+TEST_F(ForwarderTest, FloodTooLongForEveryPortIsCountedOnEachNotAsNoOutputPort) {
+  snap_->ports[ports_[kB]].max_frame = 100;
+  snap_->ports[ports_[kC]].max_frame = 100;
+  Send(kA, {UdpFrame(kBroadcast, kMacA, 1, 2, 200)});
+  const auto counts = SentCounts();
+  EXPECT_EQ(counts[kB] + counts[kC], 0u);
+  EXPECT_EQ(Drops(kB, DropReason::kMtuExceeded), 1u);
+  EXPECT_EQ(Drops(kC, DropReason::kMtuExceeded), 1u);
+  EXPECT_EQ(TotalDrops(ports_[kA]), 0u);
+}
+
 TEST_F(ForwarderTest, MixedBurstReturnsEveryMbuf) {
   vswitch::testing::MempoolLeakCheck check(pool_);
   Send(kA, {UdpFrame(kMacB, kMacA), UdpFrame(kBroadcast, kMacA), UdpFrame(kMacUnknown, kMacA),
