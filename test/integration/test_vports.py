@@ -89,6 +89,26 @@ def test_uplink_and_second_uplink_refused(vswitchd):
     assert vswitchd.vsctl("show", "vports", json_out=True) == before
 
 
+def test_uplink_mtu_the_device_refuses_is_refused(vswitchd):
+    """A TAP uplink takes at most MTU 1504 (the TAP PMD's 1522-byte frames):
+    MTU 9000 used to be ignored, leaving copies the PMD then refused. Now
+    the uplink is refused, naming the limit, and nothing changes; a device
+    with no MTU of its own (null) takes any."""
+    before = vswitchd.vsctl("show", "vports", json_out=True)
+    iface = unique("up")
+    res = vswitchd.vsctl("add", "uplink", "up0", "driver", f"tap:iface={iface}", "ip",
+                         "192.0.2.10/24", "mtu", "9000", check=False)
+    assert res.returncode == 1
+    assert "INVALID_ARGUMENT" in res.stderr and "mtu 9000" in res.stderr, res.stderr
+    assert "at most 1504" in res.stderr, res.stderr
+    assert vswitchd.vsctl("show", "vports", json_out=True) == before
+    assert not os.path.exists(f"/sys/class/net/{iface}")
+    vswitchd.vsctl("add", "uplink", "up0", "driver", f"tap:iface={iface}", "ip",
+                   "192.0.2.10/24", "mtu", "1504")
+    vswitchd.vsctl("del", "vport", "up0")
+    vswitchd.vsctl("add", "uplink", "up1", "driver", "null", "ip", "192.0.2.11/24", "mtu", "9000")
+
+
 def test_sigterm_shuts_down_cleanly(vswitchd_factory, netns_factory):
     d = vswitchd_factory()
     blue(d)

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vswitch/control/port_manager.h"
 
+#include <linux/if_packet.h>
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
-#include <linux/if_packet.h>
 #include <rte_ethdev.h>
 
+#include <algorithm>
 #include <string_view>
 
 #include "absl/strings/numbers.h"
@@ -125,8 +126,22 @@ absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
     }
   }
   if (spec.mtu != 0) {
-    // Best effort: some vdevs (pcap, ring) have no MTU to set.
-    rte_eth_dev_set_mtu(port, spec.mtu);
+    // pcap, ring and null have no MTU (ENOTSUP) and no limit. A device that
+    // refuses it would send no copy longer than its own MTU (net_tap: 1504
+    // at most), so the uplink is refused rather than left at another MTU.
+    ret = rte_eth_dev_set_mtu(port, spec.mtu);
+    if (ret != 0 && ret != -ENOTSUP) {
+      const uint32_t overhead = info.max_mtu != UINT16_MAX && info.max_rx_pktlen > info.max_mtu
+                                    ? info.max_rx_pktlen - info.max_mtu
+                                    : RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+      const uint32_t max_mtu =
+          std::min<uint32_t>(info.max_mtu, info.max_rx_pktlen > overhead
+                                               ? info.max_rx_pktlen - overhead
+                                               : 0);
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "mtu %u: device %s takes at most %u (%s)", spec.mtu, driver_name, max_mtu,
+          rte_strerror(-ret)));
+    }
   }
   ret = rte_eth_dev_start(port);
   if (ret != 0) {
