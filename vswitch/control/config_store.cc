@@ -76,7 +76,39 @@ int FreeSlot(const absl::flat_hash_map<uint32_t, uint16_t>& slots) {
 
 ConfigStore::ConfigStore(const ConfigStoreOptions& opts, SnapshotPublisher* publisher,
                          PortManager* ports, StatsCollector* stats)
-    : opts_(opts), publisher_(publisher), ports_(ports), stats_(stats) {}
+    : opts_(opts),
+      publisher_(publisher),
+      ports_(ports),
+      stats_(stats),
+      persister_(ConfigPersister::Hooks{
+          .latest =
+              [this] {
+                absl::MutexLock lock(&mu_);
+                return std::make_pair(change_seq_, config_);
+              },
+          .write =
+              [path = opts.config_path](const v1::Config& c) {
+                return WriteConfigFileAtomically(c, path);
+              },
+          .roll_back = [this](const v1::Config& durable) { return RollBack(durable); },
+      }) {}
+
+absl::Status ConfigStore::ReleaseAndWaitDurable(absl::ReleasableMutexLock& lock) {
+  const uint64_t seq = change_seq_;
+  lock.Release();
+  return persister_.WaitDurable(seq);
+}
+
+uint64_t ConfigStore::RollBack(const v1::Config& durable) {
+  absl::MutexLock lock(&mu_);
+  persist_ = false;
+  absl::StatusOr<uint64_t> r = ApplyConfigLocked(durable, /*restore=*/true);
+  persist_ = true;
+  LOG_IF(ERROR, !r.ok()) << "rolling back to the last written configuration failed; the "
+                            "running configuration differs from the file: "
+                         << r.status();
+  return change_seq_;
+}
 
 absl::Status ConfigStore::Start() {
   absl::MutexLock lock(&mu_);
@@ -101,18 +133,15 @@ absl::Status ConfigStore::Commit(v1::Config candidate) {
   in.neighbors = &neighbors;
   in.previous = publisher_->slot().Current();
   VS_ASSIGN_OR_RETURN(std::unique_ptr<const dataplane::Snapshot> snap, BuildSnapshot(in));
-  // Persist before publishing: a change that cannot be made durable is not
-  // made at all. Learned MACs and ARP results are not configuration: their
-  // commits leave config_ as it is and write nothing.
-  if (persist_ && !opts_.config_path.empty() &&
-      !google::protobuf::util::MessageDifferencer::Equals(candidate, config_)) {
-    if (absl::Status st = WriteConfigFileAtomically(candidate, opts_.config_path); !st.ok()) {
-      LOG(WARNING) << "change refused: " << st;
-      return st;
-    }
-  }
   publisher_->Publish(std::move(snap));
   ++generation_;
+  // The change method writes the file after releasing mu_ (group commit).
+  // Learned MACs and ARP results are not configuration: their commits leave
+  // config_ as it is and write nothing.
+  if (persist_ && !opts_.config_path.empty() &&
+      !google::protobuf::util::MessageDifferencer::Equals(candidate, config_)) {
+    ++change_seq_;
+  }
   config_ = std::move(candidate);
   UpdateArpTargets();
   return absl::OkStatus();
@@ -192,7 +221,7 @@ int ConfigStore::FindVPortIndex(const std::string& name) const {
 // ------------------------------------------------------------------- VNets
 
 absl::StatusOr<v1::VNet> ConfigStore::CreateVNet(const v1::VNet& req) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   v1::VNet vnet = req;
   vnet.clear_id();
   if (vnet.peers_size() > 0) {
@@ -206,11 +235,12 @@ absl::StatusOr<v1::VNet> ConfigStore::CreateVNet(const v1::VNet& req) {
   ++next_vnet_id_;
   LOG(INFO) << "vnet " << vnet.name() << " created (id " << vnet.id() << ", vni " << vnet.vni()
             << ")";
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
   return vnet;
 }
 
 absl::Status ConfigStore::DeleteVNet(const std::string& name) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   const v1::VNet* vnet = FindVNet(name);
   if (vnet == nullptr) {
     return absl::NotFoundError(absl::StrFormat("name: VNet '%s' does not exist", name));
@@ -246,7 +276,7 @@ absl::Status ConfigStore::DeleteVNet(const std::string& name) {
   VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
   learned_.RemoveVNet(id);
   LOG(INFO) << "vnet " << name << " deleted";
-  return absl::OkStatus();
+  return ReleaseAndWaitDurable(lock);
 }
 
 v1::ListVNetsResponse ConfigStore::ListVNets() const {
@@ -257,7 +287,7 @@ v1::ListVNetsResponse ConfigStore::ListVNets() const {
 }
 
 absl::Status ConfigStore::PeerVNets(const std::string& a, const std::string& b, bool peer) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   if (FindVNet(a) == nullptr) {
     return absl::NotFoundError(absl::StrFormat("vnet_a: VNet '%s' does not exist", a));
   }
@@ -293,7 +323,7 @@ absl::Status ConfigStore::PeerVNets(const std::string& a, const std::string& b, 
   }
   VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
   LOG(INFO) << "vnets " << a << " and " << b << (peer ? " peered" : " unpeered");
-  return absl::OkStatus();
+  return ReleaseAndWaitDurable(lock);
 }
 
 // ------------------------------------------------------------------ vports
@@ -326,7 +356,7 @@ v1::VPort ConfigStore::WithRuntime(const v1::VPort& vp) const {
 }
 
 absl::StatusOr<v1::VPort> ConfigStore::AddVPort(const v1::VPort& req) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   v1::VPort vp = req;
   vp.clear_id();
   NormalizeVPort(&vp);
@@ -367,12 +397,15 @@ absl::StatusOr<v1::VPort> ConfigStore::AddVPort(const v1::VPort& req) {
   ++next_vport_id_;
   LOG(INFO) << "vport " << vp.name() << " added (id " << vp.id() << ", port " << rt.port_id
             << ", " << vp.driver() << ")";
-  return WithRuntime(vp);
+  v1::VPort out = WithRuntime(vp);
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
+  return out;
 }
 
 absl::Status ConfigStore::RemoveVPort(const std::string& name) {
-  absl::MutexLock lock(&mu_);
-  return RemoveVPortLocked(name);
+  absl::ReleasableMutexLock lock(&mu_);
+  VS_RETURN_IF_ERROR(RemoveVPortLocked(name));
+  return ReleaseAndWaitDurable(lock);
 }
 
 absl::Status ConfigStore::RemoveVPortLocked(const std::string& name) {
@@ -419,7 +452,7 @@ v1::ListVPortsResponse ConfigStore::ListVPorts() const {
 
 absl::StatusOr<v1::VPort> ConfigStore::SetVPortAdminState(const std::string& name,
                                                           v1::AdminState state) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   const int idx = FindVPortIndex(name);
   if (idx < 0) {
     return absl::NotFoundError(absl::StrFormat("name: vport '%s' does not exist", name));
@@ -432,13 +465,15 @@ absl::StatusOr<v1::VPort> ConfigStore::SetVPortAdminState(const std::string& nam
   candidate.mutable_vports(idx)->set_admin_state(state);
   VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
   LOG(INFO) << "vport " << name << " admin " << (state == v1::ADMIN_STATE_UP ? "up" : "down");
-  return WithRuntime(config_.vports(idx));
+  v1::VPort out = WithRuntime(config_.vports(idx));
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
+  return out;
 }
 
 // --------------------------------------------------------------------- FDB
 
 absl::StatusOr<v1::FdbEntry> ConfigStore::AddFdbEntry(const v1::FdbEntry& req) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   v1::FdbEntry e = req;
   e.clear_type();
   e.clear_age_seconds();
@@ -453,11 +488,12 @@ absl::StatusOr<v1::FdbEntry> ConfigStore::AddFdbEntry(const v1::FdbEntry& req) {
   VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
   e.set_type(v1::FDB_ENTRY_TYPE_STATIC);
   LOG(INFO) << "fdb " << e.vnet() << " " << e.mac() << " -> " << e.vport() << " added";
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
   return e;
 }
 
 absl::Status ConfigStore::RemoveFdbEntry(const std::string& vnet, const std::string& mac_text) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   const v1::VNet* v = FindVNet(vnet);
   if (v == nullptr) {
     return absl::NotFoundError(absl::StrFormat("vnet: VNet '%s' does not exist", vnet));
@@ -494,7 +530,7 @@ absl::Status ConfigStore::RemoveFdbEntry(const std::string& vnet, const std::str
   }
   VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
   LOG(INFO) << "fdb " << vnet << " " << mac_text << " removed";
-  return absl::OkStatus();
+  return ReleaseAndWaitDurable(lock);
 }
 
 absl::StatusOr<v1::ListFdbResponse> ConfigStore::ListFdb(const std::string& vnet) const {
@@ -549,7 +585,7 @@ absl::StatusOr<v1::ListFdbResponse> ConfigStore::ListFdb(const std::string& vnet
 }
 
 absl::StatusOr<uint32_t> ConfigStore::FlushFdb(const std::string& vnet, bool include_static) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   const v1::VNet* v = nullptr;
   if (!vnet.empty()) {
     v = FindVNet(vnet);
@@ -581,6 +617,7 @@ absl::StatusOr<uint32_t> ConfigStore::FlushFdb(const std::string& vnet, bool inc
     learned_ = std::move(saved);
     return st;
   }
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
   return removed;
 }
 
@@ -719,7 +756,7 @@ void ConfigStore::FreeRings(const DestRings& rings) {
 
 absl::StatusOr<v1::MirrorDestination> ConfigStore::CreateMirrorDestination(
     const v1::MirrorDestination& req) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   v1::MirrorDestination d = req;
   d.clear_id();
   if (d.udp_port() == 0 && !d.has_pcapng()) {
@@ -763,11 +800,12 @@ absl::StatusOr<v1::MirrorDestination> ConfigStore::CreateMirrorDestination(
   }
   ++next_dest_id_;
   LOG(INFO) << "mirror destination " << d.name() << " created (id " << d.id() << ")";
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
   return d;
 }
 
 absl::Status ConfigStore::DeleteMirrorDestination(const std::string& name) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   const int idx = IndexByName(config_.destinations(), name);
   if (idx < 0) {
     return absl::NotFoundError(absl::StrFormat("name: destination '%s' does not exist", name));
@@ -793,7 +831,7 @@ absl::Status ConfigStore::DeleteMirrorDestination(const std::string& name) {
   publisher_->Synchronize();
   FreeRings(rings);
   LOG(INFO) << "mirror destination " << name << " deleted";
-  return absl::OkStatus();
+  return ReleaseAndWaitDurable(lock);
 }
 
 v1::ListMirrorDestinationsResponse ConfigStore::ListMirrorDestinations() const {
@@ -811,7 +849,7 @@ v1::TapSession ConfigStore::NormalizedSession(const v1::TapSession& req, uint32_
 }
 
 absl::StatusOr<v1::TapSession> ConfigStore::CreateTapSession(const v1::TapSession& req) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   v1::TapSession s = NormalizedSession(req, 0);
   VS_RETURN_IF_ERROR(ValidateTapSession(s, config_, "session."));
   const int slot = FreeSlot(session_slots_);
@@ -830,11 +868,12 @@ absl::StatusOr<v1::TapSession> ConfigStore::CreateTapSession(const v1::TapSessio
   }
   ++next_session_id_;
   LOG(INFO) << "TAP session " << s.name() << " created (id " << s.id() << ")";
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
   return s;
 }
 
 absl::StatusOr<v1::TapSession> ConfigStore::UpdateTapSession(const v1::TapSession& req) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   const int idx = IndexByName(config_.tap_sessions(), req.name());
   if (idx < 0) {
     return absl::NotFoundError(
@@ -848,11 +887,12 @@ absl::StatusOr<v1::TapSession> ConfigStore::UpdateTapSession(const v1::TapSessio
   *candidate.mutable_tap_sessions(idx) = s;
   VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
   VLOG(1) << "TAP session " << s.name() << " updated";
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
   return s;
 }
 
 absl::Status ConfigStore::DeleteTapSession(const std::string& name) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   const int idx = IndexByName(config_.tap_sessions(), name);
   if (idx < 0) {
     return absl::NotFoundError(absl::StrFormat("name: TAP session '%s' does not exist", name));
@@ -865,7 +905,7 @@ absl::Status ConfigStore::DeleteTapSession(const std::string& name) {
   // resets its counters' baseline.
   session_slots_.erase(id);
   LOG(INFO) << "TAP session " << name << " deleted";
-  return absl::OkStatus();
+  return ReleaseAndWaitDurable(lock);
 }
 
 v1::ListTapSessionsResponse ConfigStore::ListTapSessions() const {
@@ -876,7 +916,7 @@ v1::ListTapSessionsResponse ConfigStore::ListTapSessions() const {
 }
 
 absl::StatusOr<v1::Neighbor> ConfigStore::SetNeighbor(const v1::Neighbor& req) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   v1::Neighbor n = req;
   n.clear_state();
   v1::Config candidate = config_;
@@ -892,11 +932,12 @@ absl::StatusOr<v1::Neighbor> ConfigStore::SetNeighbor(const v1::Neighbor& req) {
   *candidate.add_neighbors() = n;
   VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
   n.set_state("STATIC");
+  VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
   return n;
 }
 
 absl::Status ConfigStore::DeleteNeighbor(const std::string& ip) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   v1::Config candidate = config_;
   candidate.clear_neighbors();
   bool found = false;
@@ -910,7 +951,8 @@ absl::Status ConfigStore::DeleteNeighbor(const std::string& ip) {
   if (!found) {
     return absl::NotFoundError(absl::StrFormat("ip: no static neighbor %s", ip));
   }
-  return Commit(std::move(candidate));
+  VS_RETURN_IF_ERROR(Commit(std::move(candidate)));
+  return ReleaseAndWaitDurable(lock);
 }
 
 v1::ListNeighborsResponse ConfigStore::ListNeighbors() const {
@@ -1100,8 +1142,12 @@ bool NeedsNewDevice(const v1::VPort& a, const v1::VPort& b) {
 }  // namespace
 
 absl::StatusOr<uint64_t> ConfigStore::ApplyConfig(const v1::Config& config) {
-  absl::MutexLock lock(&mu_);
-  return ApplyConfigLocked(config, /*restore=*/false);
+  absl::ReleasableMutexLock lock(&mu_);
+  absl::StatusOr<uint64_t> generation = ApplyConfigLocked(config, /*restore=*/false);
+  if (generation.ok()) {
+    VS_RETURN_IF_ERROR(ReleaseAndWaitDurable(lock));
+    }
+  return generation;
 }
 
 absl::Status ConfigStore::RestoreConfig(const v1::Config& config) {
@@ -1109,6 +1155,9 @@ absl::Status ConfigStore::RestoreConfig(const v1::Config& config) {
   persist_ = false;
   absl::StatusOr<uint64_t> r = ApplyConfigLocked(config, /*restore=*/true);
   persist_ = true;
+  if (r.ok()) {
+    persister_.SetDurable(change_seq_, config_);  // What the file holds.
+  }
   return r.status();
 }
 

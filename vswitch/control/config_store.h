@@ -4,7 +4,11 @@
 // config load, MAC learning) goes through here under one mutex: validate the
 // request and the whole candidate config, make any device it needs, build a
 // snapshot off to the side, publish it, then commit. A failure before publish
-// returns a Status and changes nothing.
+// returns a Status and changes nothing. With persistence, a change method
+// then releases the mutex and returns once a write of the file holds the
+// change (group commit, ConfigPersister): one write covers every change
+// committed while the previous one was in flight, and a failed write rolls
+// its changes back.
 // Thread: any (methods serialise on mu_). Lifetime: the daemon's; Shutdown()
 // before the EAL is torn down.
 #pragma once
@@ -22,6 +26,7 @@
 
 #include "vswitch/api/vswitch.pb.h"
 #include "vswitch/control/arp_resolver.h"
+#include "vswitch/control/config_persister.h"
 #include "vswitch/control/mac_table.h"
 #include "vswitch/control/port_manager.h"
 #include "vswitch/control/snapshot_builder.h"
@@ -104,6 +109,8 @@ class ConfigStore {
   void AgeMacs(absl::Time now);
 
   uint64_t generation() const;
+  // Group commit of the config file: writes and the changes they held.
+  ConfigPersister::Counters persist_counters() const { return persister_.counters(); }
   // The running configuration (what is persisted).
   v1::Config config() const;
 
@@ -128,6 +135,14 @@ class ConfigStore {
   // Validates `candidate` whole, builds its snapshot, persists it when it
   // differs from config_ (Unavailable when that fails), publishes, commits.
   absl::Status Commit(v1::Config candidate) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The end of every change method: releases mu_ (held by `lock`) and waits
+  // until the config file holds every change committed so far. Returns the
+  // write's error (Unavailable) when it failed; the change was then rolled
+  // back. The caller touches no guarded state afterwards.
+  absl::Status ReleaseAndWaitDurable(absl::ReleasableMutexLock& lock)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ConfigPersister's roll back: re-applies `durable`, returns change_seq_.
+  uint64_t RollBack(const v1::Config& durable);
   absl::StatusOr<uint64_t> ApplyConfigLocked(const v1::Config& config, bool restore)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::VPort WithRuntime(const v1::VPort& vp) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -177,6 +192,9 @@ class ConfigStore {
   // Off during restore (the file already holds the config) and shutdown
   // (tearing down must not empty the file).
   bool persist_ ABSL_GUARDED_BY(mu_) = true;
+  // Number of the last committed change the file must hold (bumped by a
+  // commit that changes config_ while persisting).
+  uint64_t change_seq_ ABSL_GUARDED_BY(mu_) = 0;
   // Stable counter slots (0..31) by session / destination id.
   absl::flat_hash_map<uint32_t, uint16_t> session_slots_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint32_t, uint16_t> dest_slots_ ABSL_GUARDED_BY(mu_);
@@ -185,6 +203,8 @@ class ConfigStore {
   // --capture_dir, opened on first use; packet blocks of pcapng writers.
   int capture_dir_fd_ ABSL_GUARDED_BY(mu_) = -1;
   rte_mempool* pcapng_pool_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // Its hooks take mu_; it is never called with mu_ held.
+  ConfigPersister persister_;
 };
 
 }  // namespace vswitch::control

@@ -20,6 +20,9 @@ grpc::Status VSwitchService::GetHealth(grpc::ServerContext*, const v1::GetHealth
   resp->set_forwarding_lcores(forwarding_lcores_);
   resp->set_snapshot_generation(store_->generation());
   resp->set_uptime_seconds(static_cast<uint64_t>(absl::ToInt64Seconds(absl::Now() - started_)));
+  const control::ConfigPersister::Counters persisted = store_->persist_counters();
+  resp->set_config_writes(persisted.writes);
+  resp->set_config_changes_written(persisted.changes);
   return grpc::Status::OK;
 }
 

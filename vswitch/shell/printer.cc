@@ -174,6 +174,8 @@ void Printer::PrintHealth(const v1::GetHealthResponse& reply) {
                         {"forwarding_lcores", absl::StrCat(reply.forwarding_lcores())},
                         {"snapshot_generation", absl::StrCat(reply.snapshot_generation())},
                         {"uptime_seconds", absl::StrCat(reply.uptime_seconds())},
+                        {"config_writes", absl::StrCat(reply.config_writes())},
+                        {"config_changes_written", absl::StrCat(reply.config_changes_written())},
                     });
 }
 
