@@ -89,27 +89,13 @@ rte_mbuf* BuildChain(const uint8_t* f, size_t len, uint8_t seg_byte) {
   if (cuts.empty()) {
     cuts.push_back(0);  // An empty frame is one empty segment.
   }
-  rte_mbuf* head = nullptr;
-  size_t off = 0;
-  for (size_t n : cuts) {
-    rte_mbuf* m = rte_pktmbuf_alloc(g_env->pool);
-    FUZZ_CHECK(m != nullptr, "frame pool empty: an earlier input leaked");
-    FUZZ_CHECK(rte_pktmbuf_tailroom(m) >= n, "segment room");
-    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), f + off, n);
-    m->data_len = static_cast<uint16_t>(n);
-    m->pkt_len = static_cast<uint32_t>(n);
-    off += n;
-    if (head == nullptr) {
-      head = m;
-    } else {
-      FUZZ_CHECK(rte_pktmbuf_chain(head, m) == 0, "chain");
-    }
-  }
+  rte_mbuf* head = vswitch::testing::MbufChain(g_env->pool, {f, len}, cuts);
+  FUZZ_CHECK(head != nullptr, "frame pool empty (an earlier input leaked) or segment room");
   return head;
 }
 
-std::vector<uint8_t> ChainBytes(const rte_mbuf* m) {
-  std::vector<uint8_t> out;
+// The chain's bytes, after checking its segments add up.
+std::vector<uint8_t> CheckedChainBytes(const rte_mbuf* m) {
   uint32_t sum = 0;
   uint16_t segs = 0;
   for (const rte_mbuf* s = m; s != nullptr; s = s->next) {
@@ -117,14 +103,12 @@ std::vector<uint8_t> ChainBytes(const rte_mbuf* m) {
     FUZZ_CHECK(uint32_t{s->data_off} + s->data_len <= s->buf_len,
                "segment data (off %u len %u) overruns its buffer of %u", s->data_off,
                s->data_len, s->buf_len);
-    const uint8_t* p = rte_pktmbuf_mtod(s, const uint8_t*);
-    out.insert(out.end(), p, p + s->data_len);
     sum += s->data_len;
     ++segs;
   }
   FUZZ_CHECK(sum == m->pkt_len, "pkt_len %u, segments hold %u", m->pkt_len, sum);
   FUZZ_CHECK(segs == m->nb_segs, "nb_segs %u, chain has %u", m->nb_segs, segs);
-  return out;
+  return vswitch::testing::ChainBytes(m);
 }
 
 std::unique_ptr<Snapshot> MakeSnapshot(uint16_t truncate, uint16_t mtu, bool mark) {
@@ -247,7 +231,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<rte_mbuf*> sent = vswitch::testing::DrainPort(g_env->uplink);
   FUZZ_CHECK(sent.size() == 1, "%zu frames sent for one copy", sent.size());
   const uint32_t inner = InnerLenFor(static_cast<uint32_t>(len), truncate, mtu);
-  const std::vector<uint8_t> out = ChainBytes(sent[0]);
+  const std::vector<uint8_t> out = CheckedChainBytes(sent[0]);
   FUZZ_CHECK(out.size() == kVxlanOverhead + inner, "sent %zu bytes, expected 50 + %u",
              out.size(), inner);
   FUZZ_CHECK(inner <= MaxInnerLen(mtu) && (truncate == 0 || inner <= truncate),
@@ -264,7 +248,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vswitch::testing::FreeAll(sent);
 
   // The primary (shared payload) is whole and unchanged.
-  const std::vector<uint8_t> after = ChainBytes(primary);
+  const std::vector<uint8_t> after = CheckedChainBytes(primary);
   FUZZ_CHECK(after.size() == len && (len == 0 || std::memcmp(after.data(), frame, len) == 0),
              "primary frame changed");
   FUZZ_CHECK(rte_mbuf_refcnt_read(primary) == 1, "primary still referenced");

@@ -8,7 +8,7 @@ lcore (--lcore_cpus), since this machine has two CPUs."""
 from scapy.layers.inet import ICMP, UDP
 from scapy.layers.l2 import Ether
 
-from conftest import mempools_in_use, mirror_settled, send_frames, static_neighbors, wait_for
+from conftest import mirror_settled, send_frames, static_neighbors, wait_for
 from test_tap import assert_accounted, assert_same_frames, ours, tap_setup, udp_frames
 
 # Each lcore gets a queue on every port: more receive rings to fill.
@@ -18,8 +18,7 @@ FLAGS = ("--fwd_lcores=1,2", "--encap_lcore=3", "--lcore_cpus=2@0,3@0", "--mbufs
 def test_two_forwarding_lcores_and_a_dedicated_encap_lcore(vswitchd_factory, netns_factory,
                                                            collector, capture):
     d = vswitchd_factory(*FLAGS)
-    vm1, vm2, col = tap_setup(d, netns_factory, collector)
-    pools = mempools_in_use(d)
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector)
     static_neighbors(vm1, vm2)
     # Both directions of vm1: its TX copies come from vm1's lcore, its RX
     # copies from vm2's.

@@ -115,6 +115,22 @@ def test_sigterm_keeps_the_file(daemons, tmp_path):
     assert ids["p2"] > ids["p1"]
 
 
+def refused_start(tmp_path, config_path):
+    """Starts vswitchd on `config_path`, which must stop it with exit 2 and
+    one line on stderr; returns that line."""
+    prefix = unique("bad")
+    try:
+        res = subprocess.run([VSWITCHD, f"--socket={tmp_path}/refused.sock",
+                              f"--file_prefix={prefix}", f"--config={config_path}"],
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    return lines[0]
+
+
 def test_truncated_config_exits_2_and_is_left_alone(daemons, tmp_path):
     d = daemons(tmp_path)
     d.vsctl("add", "vnet", "blue", "tenant", "acme", "vni", "100")
@@ -125,18 +141,9 @@ def test_truncated_config_exits_2_and_is_left_alone(daemons, tmp_path):
     data = path.read_bytes()
     cut = data[:data.index(b"p2") + 2]  # Ends inside the string "p2".
     path.write_bytes(cut)
-    prefix = unique("tr")
-    try:
-        res = subprocess.run([VSWITCHD, f"--socket={tmp_path}/s2.sock",
-                              f"--file_prefix={prefix}", f"--config={path}"],
-                             capture_output=True, text=True, timeout=60)
-    finally:
-        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
-    assert res.returncode == 2, res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
+    line = refused_start(tmp_path, path)
     line_no = cut.count(b"\n") + 1
-    assert f"{path}:{line_no}:" in lines[0], lines[0]
+    assert f"{path}:{line_no}:" in line, line
     assert path.read_bytes() == cut
     assert not [f for f in os.listdir(tmp_path) if ".tmp." in f]
 
@@ -147,17 +154,8 @@ def test_invalid_config_file_names_field(tmp_path):
             'vports { id: 1 name: "p1" vnet: "blue" driver: "null" }\n'
             'vports { id: 2 name: "p2" vnet: "green" driver: "null" }\n')
     path.write_text(text)
-    prefix = unique("iv")
-    try:
-        res = subprocess.run([VSWITCHD, f"--socket={tmp_path}/s.sock",
-                              f"--file_prefix={prefix}", f"--config={path}"],
-                             capture_output=True, text=True, timeout=60)
-    finally:
-        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
-    assert res.returncode == 2
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
-    assert str(path) in lines[0] and "vports[1].vnet" in lines[0], lines[0]
+    line = refused_start(tmp_path, path)
+    assert str(path) in line and "vports[1].vnet" in line, line
     assert path.read_text() == text
 
 

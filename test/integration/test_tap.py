@@ -35,7 +35,9 @@ def blue_pair(d, netns_factory):
 
 def tap_setup(d, netns_factory, collector, ips=("192.0.2.2",), dest_ips=None):
     """vm1, vm2 in blue; the uplink and collector(s) at `ips`; destination
-    `col` (VNI 5000) to `dest_ips` (default: `ips`), resolved by ARP."""
+    `col` (VNI 5000) to `dest_ips` (default: `ips`), resolved by ARP.
+    Returns (vm1, vm2, col, pools): `pools` are the mempools in use at rest
+    with every port started, the baseline of assert_accounted()."""
     vm1, vm2 = blue_pair(d, netns_factory)
     col = collector(d, ips=ips, vni=VNI)
     dest_ips = list(dest_ips or ips)
@@ -46,7 +48,7 @@ def tap_setup(d, netns_factory, collector, ips=("192.0.2.2",), dest_ips=None):
     for ip in dest_ips:
         if ip in ips:
             wait_neighbor(d, ip)
-    return vm1, vm2, col
+    return vm1, vm2, col, mempools_in_use(d)
 
 
 def mac_of(frame, off):
@@ -214,8 +216,7 @@ def assert_no_primary_drops(d, *vports):
 def test_both_directions_byte_identical_exactly_once(vswitchd, netns_factory, collector,
                                                      capture):
     d = vswitchd
-    vm1, vm2, col = tap_setup(d, netns_factory, collector)
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector)
     static_neighbor(vm2, vm1)  # vm2 sends no ARP; vm1 resolves vm2 by ARP.
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col",
             "direction", "both")
@@ -254,8 +255,7 @@ def vm_traffic(vm1, vm2):
 @pytest.mark.parametrize("direction", ["rx", "tx"])
 def test_one_direction(vswitchd, netns_factory, collector, capture, direction):
     d = vswitchd
-    vm1, vm2, col = tap_setup(d, netns_factory, collector)
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector)
     static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col",
             "direction", direction)
@@ -274,8 +274,7 @@ def test_one_direction(vswitchd, netns_factory, collector, capture, direction):
 
 def test_filter_udp_443_only(vswitchd, netns_factory, collector, capture):
     d = vswitchd
-    vm1, vm2, col = tap_setup(d, netns_factory, collector)
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector)
     static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col",
             "rule", "prio=10,action=accept,proto=udp,dport=443")
@@ -323,8 +322,7 @@ def test_filter_udp_443_only(vswitchd, netns_factory, collector, capture):
 
 def test_truncation_and_outer_headers(vswitchd, netns_factory, collector, capture):
     d = vswitchd
-    vm1, vm2, col = tap_setup(d, netns_factory, collector)
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector)
     static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col",
             "truncate", "128")
@@ -374,8 +372,7 @@ def test_truncation_and_outer_headers(vswitchd, netns_factory, collector, captur
 
 def test_imix_cut_to_uplink_mtu(vswitchd, netns_factory, collector, capture):
     d = vswitchd
-    vm1, vm2, col = tap_setup(d, netns_factory, collector)
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector)
     for vm in (vm1, vm2):
         vm.ns.exec("ip", "link", "set", vm.iface, "mtu", "1500")
     static_neighbors(vm1, vm2)
@@ -414,8 +411,7 @@ def test_imix_cut_to_uplink_mtu(vswitchd, netns_factory, collector, capture):
 def test_two_collectors_keep_flows_together(vswitchd, netns_factory, collector, capture):
     d = vswitchd
     ips = ("192.0.2.2", "192.0.2.3")
-    vm1, vm2, col = tap_setup(d, netns_factory, collector, ips=ips)
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector, ips=ips)
     static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col")
     caps = {h.ip: capture(h.ns, h.vxlan) for h in col.hosts}
@@ -464,8 +460,8 @@ def test_two_collectors_keep_flows_together(vswitchd, netns_factory, collector, 
 def test_flows_of_a_dead_collector_fail_over(vswitchd, netns_factory, collector, capture):
     d = vswitchd
     # Nobody owns 192.0.2.99: the flows hashing to it go to 192.0.2.2 instead.
-    vm1, vm2, col = tap_setup(d, netns_factory, collector,
-                              dest_ips=("192.0.2.2", "192.0.2.99"))
+    vm1, vm2, col, _ = tap_setup(d, netns_factory, collector,
+                                 dest_ips=("192.0.2.2", "192.0.2.99"))
     static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col")
     cap = capture(col.hosts[0].ns, col.hosts[0].vxlan)
@@ -506,8 +502,7 @@ def test_unreachable_collector_costs_the_vm_nothing(vswitchd, netns_factory, col
                                                     capture):
     d = vswitchd
     # Nobody owns 192.0.2.99: its next hop never resolves.
-    vm1, vm2, col = tap_setup(d, netns_factory, collector, dest_ips=("192.0.2.99",))
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector, dest_ips=("192.0.2.99",))
     static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "destination", "col")
     c_vm = capture(vm1.ns, vm1.iface)
@@ -604,8 +599,7 @@ def test_tap_across_tenants_and_vnets_refused(vswitchd):
 def test_rule_updates_lose_no_primary_packet(vswitchd, netns_factory, collector):
     import threading
     d = vswitchd
-    vm1, vm2, col = tap_setup(d, netns_factory, collector)
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector)
     static_neighbors(vm1, vm2)
     rules_a = ["rule", "prio=10,action=accept,proto=icmp"]
     rules_b = ["rule", "prio=10,action=reject,proto=udp,dport=1-1023",
@@ -652,8 +646,7 @@ def test_rule_updates_lose_no_primary_packet(vswitchd, netns_factory, collector)
 
 def test_two_tapped_vms_each_copy_once(vswitchd, netns_factory, collector, capture):
     d = vswitchd
-    vm1, vm2, col = tap_setup(d, netns_factory, collector)
-    pools = mempools_in_use(d)  # At rest, every port started.
+    vm1, vm2, col, pools = tap_setup(d, netns_factory, collector)
     static_neighbors(vm1, vm2)
     d.vsctl("add", "tap-session", "t1", "source", "vm1", "source", "vm2", "destination", "col",
             "direction", "both")

@@ -54,4 +54,43 @@ std::vector<uint8_t> MbufBytes(const rte_mbuf* m) {
   return std::vector<uint8_t>(p, p + m->data_len);
 }
 
+rte_mbuf* MbufChain(rte_mempool* mp, std::span<const uint8_t> bytes,
+                    const std::vector<size_t>& seg_lens) {
+  rte_mbuf* head = nullptr;
+  size_t off = 0;
+  for (size_t n : seg_lens) {
+    rte_mbuf* m = rte_pktmbuf_alloc(mp);
+    if (m == nullptr || n > rte_pktmbuf_tailroom(m) || off + n > bytes.size()) {
+      rte_pktmbuf_free(m);
+      rte_pktmbuf_free(head);
+      return nullptr;
+    }
+    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes.data() + off, n);
+    m->data_len = static_cast<uint16_t>(n);
+    m->pkt_len = static_cast<uint32_t>(n);
+    off += n;
+    if (head == nullptr) {
+      head = m;
+    } else if (rte_pktmbuf_chain(head, m) != 0) {  // Too many segments.
+      rte_pktmbuf_free(m);
+      rte_pktmbuf_free(head);
+      return nullptr;
+    }
+  }
+  if (off != bytes.size()) {
+    rte_pktmbuf_free(head);
+    return nullptr;
+  }
+  return head;
+}
+
+std::vector<uint8_t> ChainBytes(const rte_mbuf* m) {
+  std::vector<uint8_t> out;
+  for (const rte_mbuf* s = m; s != nullptr; s = s->next) {
+    const uint8_t* p = rte_pktmbuf_mtod(s, const uint8_t*);
+    out.insert(out.end(), p, p + s->data_len);
+  }
+  return out;
+}
+
 }  // namespace vswitch::testing

@@ -7,7 +7,9 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,16 @@ rte_mbuf* MbufAtEndOfRoom(rte_mempool* mp, const std::vector<uint8_t>& bytes);
 
 // The first segment's data as a vector.
 std::vector<uint8_t> MbufBytes(const rte_mbuf* m);
+
+// `bytes` as a chain of segments of `seg_lens` bytes each, in order (they
+// sum to bytes.size(); {0} is one empty segment). Null, with nothing left
+// allocated, when the pool runs dry, a segment exceeds its data room or the
+// lengths do not add up.
+rte_mbuf* MbufChain(rte_mempool* mp, std::span<const uint8_t> bytes,
+                    const std::vector<size_t>& seg_lens);
+
+// All bytes of a (possibly chained) mbuf, segment after segment.
+std::vector<uint8_t> ChainBytes(const rte_mbuf* m);
 
 // Records the pool's in-use count at construction; Leaked() is the growth
 // since then (negative: more returned than taken, i.e. a double free).

@@ -40,9 +40,11 @@ namespace vswitch::dataplane {
 namespace {
 
 using ::testing::SizeIs;
+using vswitch::testing::ChainBytes;
 using vswitch::testing::FrameBuilder;
 using vswitch::testing::kBroadcast;
 using vswitch::testing::Mac;
+using vswitch::testing::MbufChain;
 using vswitch::testing::MbufFromBytes;
 using vswitch::testing::TestMac;
 
@@ -111,16 +113,6 @@ std::vector<uint8_t> ExperimentalFrame(const Mac& dst, const Mac& src, size_t le
     f.push_back(static_cast<uint8_t>(i * 7));
   }
   return f;
-}
-
-// All bytes of a (possibly chained) mbuf.
-std::vector<uint8_t> ChainBytes(const rte_mbuf* m) {
-  std::vector<uint8_t> out;
-  for (const rte_mbuf* s = m; s != nullptr; s = s->next) {
-    const uint8_t* p = rte_pktmbuf_mtod(s, const uint8_t*);
-    out.insert(out.end(), p, p + s->data_len);
-  }
-  return out;
 }
 
 std::string Hex(const std::vector<uint8_t>& b) {
@@ -428,20 +420,12 @@ class TrimChainTest : public ::testing::Test {
 
   // A chain of `n` segments of `seg_len` bytes each (bytes 0, 1, 2, ...).
   rte_mbuf* Chain(int n, uint16_t seg_len) {
-    rte_mbuf* head = nullptr;
-    for (int s = 0; s < n; ++s) {
-      std::vector<uint8_t> bytes(seg_len);
-      for (uint16_t i = 0; i < seg_len; ++i) {
-        bytes[i] = static_cast<uint8_t>(s * seg_len + i);
-      }
-      rte_mbuf* m = MbufFromBytes(pool_.get(), bytes);
-      EXPECT_NE(m, nullptr);
-      if (head == nullptr) {
-        head = m;
-      } else {
-        EXPECT_EQ(rte_pktmbuf_chain(head, m), 0);
-      }
+    std::vector<uint8_t> bytes(static_cast<size_t>(n) * seg_len);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      bytes[i] = static_cast<uint8_t>(i);
     }
+    rte_mbuf* head = MbufChain(pool_.get(), bytes, std::vector<size_t>(n, seg_len));
+    EXPECT_NE(head, nullptr);
     return head;
   }
 
