@@ -267,3 +267,19 @@ def test_apply_config_adds_and_removes_vports(daemons, tmp_path, netns_factory, 
     assert {v["name"]: v.get("port_id", 0)
             for v in d.vsctl("show", "vports", json_out=True)["vports"]} == {
                 n: v.get("port_id", 0) for n, v in ports.items()}
+
+
+def test_unknown_request_fields_never_reach_the_file(daemons, tmp_path, grpc_stubs, stub):
+    """A newer client's field (here 13, unknown to this schema) is ignored:
+    it must not be persisted, or the next start could not read the file."""
+    pb2, _ = grpc_stubs
+    d1 = daemons(tmp_path)
+    vnet = pb2.VNet(name="blue", tenant="acme", vni=100).SerializeToString()
+    vnet += b"\x6a\x0b10.9.0.0/16"  # Field 13, length-delimited.
+    request = pb2.CreateVNetRequest.FromString(b"\x0a" + bytes([len(vnet)]) + vnet)
+    stub(d1).CreateVNet(request, timeout=10)
+    before = config_state(d1)
+    assert "10.9.0.0" not in (tmp_path / "config.textproto").read_text()
+    assert d1.stop() == 0
+    d2 = daemons(tmp_path)
+    assert config_state(d2) == before

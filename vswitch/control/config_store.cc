@@ -116,6 +116,10 @@ absl::Status ConfigStore::Start() {
 }
 
 absl::Status ConfigStore::Commit(v1::Config candidate) {
+  // Fields this schema does not know (a newer client's) have no meaning here,
+  // and the text format cannot name them: kept, they would make the
+  // persisted file unreadable at the next start.
+  candidate.DiscardUnknownFields();
   VS_RETURN_IF_ERROR(ValidateConfig(candidate));
   SnapshotInputs in;
   in.config = &candidate;
