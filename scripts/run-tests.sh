@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs what is missing, builds, and runs every suite: unit (GoogleTest),
 # fuzz replay, micro-benchmark smoke, integration (pytest + scapy in network
-# namespaces), end-to-end benchmark smoke. Ends with one line "N passed, N failed". Needs root.
+# namespaces), end-to-end benchmark smoke, then unit, fuzz and integration
+# again on an ASan+UBSan build. Ends with one line "N passed, N failed". Needs root.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,9 +29,43 @@ rm -f "$BUILD/bench-e2e.junit.xml"
 /usr/bin/python3 bench/e2e/run.py --smoke --build "$BUILD" --junit "$BUILD/bench-e2e.junit.xml"
 e2e_rc=$?
 
+# The same unit, fuzz-replay and integration suites on an AddressSanitizer +
+# UndefinedBehaviorSanitizer build (-O1, no benchmarks; doc/fuzzing.md).
+# Every report is written to $ASAN/sanitizer/ and fails the case
+# "sanitizer_reports"; UBSan and ASan also abort the process that hit one.
+# Not under ASan: the benchmark smokes (they measure speed, and run the code
+# the suites run) and test_vhost_qemu.py (minutes of TCG guest boots; its
+# frames go through DPDK's vhost library, which is not instrumented).
+ASAN=${VSWITCH_ASAN_BUILD:-build-asan}
+echo "== sanitizer build ($ASAN: ASan + UBSan) and its unit, fuzz and integration suites"
+rm -rf "$ASAN/sanitizer" "$ASAN/meson-logs/testlog.junit.xml" "$ASAN/pytest.junit.xml"
+if [ ! -f "$ASAN/build.ninja" ]; then
+  meson setup "$ASAN" --buildtype=debugoptimized -Doptimization=1 -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dbenchmarks=false >/dev/null
+fi
+mkdir -p "$ASAN/sanitizer"
+asan_rc=0
+if ninja -C "$ASAN" >"$ASAN/ninja.log" || { tail -40 "$ASAN/ninja.log"; false; }; then
+  export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_path=$ROOT/$ASAN/sanitizer/asan"
+  export LSAN_OPTIONS="suppressions=$ROOT/test/sanitizer/lsan.supp:print_suppressions=0"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$ROOT/$ASAN/sanitizer/ubsan"
+  meson test -C "$ASAN" --no-rebuild --print-errorlogs --suite unit --suite fuzz || asan_rc=1
+  VSWITCH_BUILD="$ROOT/$ASAN" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+    "$ROOT/test/integration" --ignore="$ROOT/test/integration/test_vhost_qemu.py" \
+    --junitxml="$ASAN/pytest.junit.xml" || asan_rc=1
+  unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+else
+  echo "sanitizer build failed"
+  asan_rc=1
+fi
+/usr/bin/python3 test/sanitizer/report_junit.py "$ASAN/sanitizer" "$ASAN/sanitizer.junit.xml" \
+  || asan_rc=1
+
 /usr/bin/python3 scripts/junit_summary.py \
-  "$BUILD/meson-logs/testlog.junit.xml" "$BUILD/pytest.junit.xml" "$BUILD/bench-e2e.junit.xml"
+  "$BUILD/meson-logs/testlog.junit.xml" "$BUILD/pytest.junit.xml" "$BUILD/bench-e2e.junit.xml" \
+  "$ASAN/meson-logs/testlog.junit.xml" "$ASAN/pytest.junit.xml" "$ASAN/sanitizer.junit.xml"
 summary_rc=$?
-if [ $meson_rc -ne 0 ] || [ $pytest_rc -ne 0 ] || [ $e2e_rc -ne 0 ] || [ $summary_rc -ne 0 ]; then
+if [ $meson_rc -ne 0 ] || [ $pytest_rc -ne 0 ] || [ $e2e_rc -ne 0 ] || [ $asan_rc -ne 0 ] ||
+  [ $summary_rc -ne 0 ]; then
   exit 1
 fi
