@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -117,8 +118,13 @@ class Vswitchd(_DpdkApp):
 
     def start(self):
         self.log = open(self.log_path, "w")
+        # Same session as the harness (so the same autogroup): started in a
+        # session of its own, a busy lcore on CPU 0 starved every harness
+        # process (vsctl, gdb) of that CPU for minutes (kernel 6.18, EEVDF
+        # with sched_autogroup_enabled=1); its own process group still lets
+        # _stop_proc kill it whole.
         self.proc = subprocess.Popen([self.vswitchd] + self.flags, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, process_group=0)
         # EAL's start with a few GB of --no-huge memory (1M flows) takes
         # minutes on a busy host.
         wait_for(lambda: self.proc.poll() is not None or (
@@ -132,8 +138,24 @@ class Vswitchd(_DpdkApp):
     def vsctl(self, *args, check=True, json_out=False):
         cmd = [self.vsctl_bin, "--socket", self.socket] + (["--json"] if json_out else []) + \
             list(args)
-        res = run(cmd, check=check)
+        try:
+            res = run(cmd, check=check)
+        except subprocess.TimeoutExpired:
+            self.dump_threads(f"vsctl {' '.join(args)} timed out")
+            raise
         return json.loads(res.stdout) if json_out and res.returncode == 0 else res
+
+    def dump_threads(self, why):
+        """Prints every vswitchd thread's stack (gdb) to stderr: a hung RPC in a
+        benchmark is otherwise gone with its process."""
+        if self.proc is None or self.proc.poll() is not None or shutil.which("gdb") is None:
+            return
+        try:
+            bt = run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex", "thread apply all bt 12"],
+                     check=False, timeout=120).stdout
+        except subprocess.TimeoutExpired:
+            bt = "(gdb timed out)"
+        print(f"--- {why}: vswitchd {self.proc.pid} threads ---\n{bt}", file=sys.stderr)
 
     def script(self, lines):
         path = os.path.join(self.workdir, "setup.vsctl")
@@ -174,7 +196,7 @@ class Testpmd(_DpdkApp):
         self.log = open(self.log_path, "w")
         # Without -i testpmd forwards until its stdin closes or it gets a signal.
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, process_group=0)
         # Loading a 1M-frame pcap into mbufs takes minutes on a busy host.
         self.tel = Telemetry(self.prefix).connect(timeout=300)
         wait_for(lambda: self.proc.poll() is not None or
