@@ -107,6 +107,9 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
   uint16_t miss[kMaxBurst];
   uint16_t n_miss = 0;
 
+  if (!pi.is_uplink && (snap.port_tx_sessions[in_port] | snap.rx_sessions) != 0) {
+    mirror_.Reserve();  // First: its clone mbufs load while the burst is parsed.
+  }
   for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) {
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   }
