@@ -83,21 +83,19 @@ void Forwarder::SendLearn(const Snapshot& snap, uint16_t vnet_index, uint16_t po
 void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** pkts, uint16_t n,
                             uint64_t now_tsc) {
   PortCounters& in = stats_->ports[in_port];
-  uint64_t rx_bytes = 0;
-  for (uint16_t i = 0; i < n; ++i) {
-    rx_bytes += pkts[i]->pkt_len;
-  }
   in.rx_packets.Add(n);
-  in.rx_bytes.Add(rx_bytes);
   stats_->rx_packets.Add(n);
+  // rx_bytes is summed in the parse loop: as a loop of its own, g++
+  // vectorized it into an AVX-512 gather that was 7 % of this function.
+  uint64_t rx_bytes = 0;
 
   const PortInfo& pi = snap.ports[in_port];
-  if (!pi.present) {
-    DropAll(in_port, pkts, n, DropReason::kUnknownPort);
-    return;
-  }
-  if (!pi.admin_up) {
-    DropAll(in_port, pkts, n, DropReason::kPortAdminDown);
+  if (!pi.present || !pi.admin_up) {
+    for (uint16_t i = 0; i < n; ++i) {
+      rx_bytes += pkts[i]->pkt_len;
+    }
+    in.rx_bytes.Add(rx_bytes);
+    DropAll(in_port, pkts, n, pi.present ? DropReason::kPortAdminDown : DropReason::kUnknownPort);
     return;
   }
 
@@ -117,11 +115,13 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     if (i + kPrefetchAhead < n) {
       rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
     }
+    rx_bytes += pkts[i]->pkt_len;
     ParseKey(pkts[i], in_port, &keys[i]);
     if (!snap.key_l3l4) {
       keys[i].MaskToL2();  // No filter looks past L2: many flows share an entry.
     }
   }
+  in.rx_bytes.Add(rx_bytes);
   if (pi.is_uplink) {
     FromUplink(in_port, pkts, n, keys);
     return;
