@@ -50,6 +50,9 @@ class Forwarder {
     tx_.Flush(stats_);
   }
 
+  // Gives back what only a busy lcore needs to hold (the mirror stash).
+  void ReleaseIdle() { mirror_.ReleaseStash(); }
+
   const FlowCache& cache() const { return cache_; }
 
  private:

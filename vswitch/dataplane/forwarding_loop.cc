@@ -42,11 +42,14 @@ class LoopPacer {
 
   // `work`: packets or copies handled in the iteration. Returns its cycles.
   // No pointer into the snapshot may be held across this call.
-  uint64_t EndIteration(uint32_t work) {
+  // `before_sleep` runs when the loop is about to sleep idle.
+  template <typename BeforeSleep>
+  uint64_t EndIteration(uint32_t work, BeforeSleep&& before_sleep) {
     rte_rcu_qsbr_quiescent(qsbr_, tid_);
     if (work != 0) {
       empty_polls_ = 0;
     } else if (sleep_us_ > 0 && ++empty_polls_ >= polls_) {
+      before_sleep();
       rte_rcu_qsbr_thread_offline(qsbr_, tid_);
       usleep(sleep_us_);
       rte_rcu_qsbr_thread_online(qsbr_, tid_);
@@ -98,7 +101,8 @@ void ForwardingLoop::Run() {
         }
       }
     }
-    pacer.EndIteration(got);
+    // An idle lcore holds no clone mbufs (its mirror stash).
+    pacer.EndIteration(got, [this] { forwarder_.ReleaseIdle(); });
   }
 }
 
@@ -113,7 +117,7 @@ void EncapLoop::Run() {
   while (!stop_.load(std::memory_order_relaxed)) {
     const Snapshot* snap = slot_->Current();
     const uint32_t got = snap != nullptr ? encap_->Poll(*snap, pacer.last_tsc()) : 0;
-    const uint64_t cycles = pacer.EndIteration(got);
+    const uint64_t cycles = pacer.EndIteration(got, [] {});
     if (got != 0) {
       stats_->encap_cycles.Add(cycles);
     }

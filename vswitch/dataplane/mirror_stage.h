@@ -33,10 +33,16 @@ class MirrorStage {
   MirrorStage& operator=(const MirrorStage&) = delete;
   ~MirrorStage() {
     rte_pktmbuf_free_bulk(copies_, n_pending_);
+    ReleaseStash();
+  }
+
+  // Returns the unused stash to the pool (an idle lcore holds none).
+  void ReleaseStash() {
     if (n_stash_ > next_stash_) {
       rte_mempool_put_bulk(clone_pool_, reinterpret_cast<void* const*>(&stash_[next_stash_]),
                            n_stash_ - next_stash_);
     }
+    next_stash_ = n_stash_ = 0;
   }
 
   // Hot path. Call at the start of a burst that may be mirrored: tops up a

@@ -230,6 +230,39 @@ TEST_F(MirrorStageTest, CopySharesThePrimaryPayload) {
   rte_pktmbuf_free(m);
 }
 
+// Reserve() takes clone mbufs ahead of the burst; copies made from them
+// are the same as rte_pktmbuf_clone's, and the rest goes back to the pool.
+TEST_F(MirrorStageTest, StashedClonesAreFullCopiesAndGoBackWhenReleased) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(m, nullptr);
+  {
+    MirrorStage stage(0, clones_.get(), stats_.get());
+    stage.Reserve();
+    const unsigned stashed = rte_mempool_in_use_count(clones_.get());
+    EXPECT_GT(stashed, 0u);
+    stage.Stage(*snap_, m, 0b11, kDirFromVm, kVport, kTsc);  // 3 copies
+    EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), stashed) << "copies came from the stash";
+    EXPECT_EQ(rte_mbuf_refcnt_read(m), 4);
+    for (int j = 0; j < 3; ++j) {
+      const auto copies = Copies(j);
+      ASSERT_THAT(copies, SizeIs(1));
+      EXPECT_TRUE(RTE_MBUF_CLONED(copies[0]));
+      EXPECT_EQ(copies[0]->pool, clones_.get());
+      EXPECT_EQ(copies[0]->next, nullptr);
+      EXPECT_EQ(copies[0]->nb_segs, 1);
+      EXPECT_EQ(MbufBytes(copies[0]), frame_);
+      EXPECT_EQ(MirrorMetaOf(copies[0])->session_id, j < 2 ? 100u : 101u);
+      FreeAll(copies);
+    }
+    stage.ReleaseStash();
+    EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), 0u);
+    stage.Reserve();  // The destructor gives this one back.
+  }
+  EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), 0u);
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
+  rte_pktmbuf_free(m);
+}
+
 TEST_F(MirrorStageTest, ChainedPrimaryGivesChainedCopy) {
   rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
   rte_mbuf* tail = MbufFromBytes(pool_.get(), std::vector<uint8_t>(50, 0x33));
