@@ -49,6 +49,7 @@
 #include "vswitch/control/telemetry.h"
 #include "vswitch/dataplane/forwarding_loop.h"
 #include "vswitch/dataplane/mirror_meta.h"
+#include "vswitch/dataplane/mirror_stage.h"
 #include "vswitch/rpc/vswitch_service.h"
 #include "vswitch/shell/shell_thread.h"
 
@@ -280,11 +281,13 @@ int Run(int argc, char** argv) {
   const char* kPoolHint = " (hint: lower --mbufs or raise --mem_mb / reserve hugepages)";
   auto pool = dpdk::CreatePktPool("vswitch_pkts", FLAGS_mbufs);
   LOG_IF(FATAL, !pool.ok()) << pool.status() << kPoolHint;
-  // Mirror copies are indirect mbufs (no data room); encap headers are small.
-  // A copy in flight pins its packet's buffer in vswitch_pkts: a clone pool
-  // of a quarter of it caps what mirroring can hold, so a slow collector can
-  // never starve the VMs' receive queues (clone_failed counts the excess).
-  auto clone_pool = dpdk::CreatePktPool("vswitch_clones", FLAGS_mbufs / 4, 0);
+  // Mirror copies: frames up to kCopyMaxLen are copied into these mbufs'
+  // data room, larger ones are clones (indirect mbufs) that pin their
+  // packet's buffer in vswitch_pkts. A quarter of it caps what mirroring can
+  // hold, so a slow collector can never starve the VMs' receive queues
+  // (clone_failed counts the excess). Encap headers of clones are small.
+  auto clone_pool = dpdk::CreatePktPool("vswitch_clones", FLAGS_mbufs / 4,
+                                        RTE_PKTMBUF_HEADROOM + dataplane::kCopyMaxLen);
   LOG_IF(FATAL, !clone_pool.ok()) << clone_pool.status() << kPoolHint;
   auto header_pool =
       dpdk::CreatePktPool("vswitch_encap_hdrs", FLAGS_mbufs / 2, RTE_PKTMBUF_HEADROOM + 64);

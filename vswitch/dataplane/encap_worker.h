@@ -2,9 +2,11 @@
 //
 // The encap worker: dequeues mirror copies from every (worker, destination)
 // ring, applies the session's rate limit (rte_meter), cuts the inner frame
-// to the session's truncation and the uplink MTU, prepends a freshly
-// allocated header mbuf (outer Ethernet, IPv4 with DF, UDP, VXLAN) and sends
-// on its own uplink queue. It never writes into the shared payload.
+// to the session's truncation and the uplink MTU, puts the outer header
+// (Ethernet, IPv4 with DF, UDP, VXLAN) in front and sends on its own uplink
+// queue. A copy (a direct mbuf only this worker holds) gets the header in
+// its own headroom; a clone gets a freshly allocated header mbuf chained in
+// front, since its payload is shared and never written.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,13 @@ inline uint32_t InnerLenFor(uint32_t pkt_len, uint16_t truncate, uint16_t mtu) {
 // the shared data is untouched.
 void TrimChain(rte_mbuf* m, uint32_t len);
 
+// A collector index in [0, n) for a flow hash: the high bits scaled
+// (multiply-shift) instead of a division, whose latency was the largest
+// single cost per copy. The source port uses the low bits.
+inline uint32_t HashToIndex(uint32_t flow_hash, uint32_t n) {
+  return static_cast<uint32_t>((uint64_t{flow_hash} * n) >> 32);
+}
+
 // UDP source port for a flow hash: 49152..65535.
 inline uint16_t EncapSrcPort(uint32_t flow_hash) {
   return static_cast<uint16_t>(kEncapSrcPortBase + (flow_hash % (65536 - kEncapSrcPortBase)));
@@ -58,6 +67,14 @@ inline uint16_t CopyPolicyId(uint8_t direction, uint32_t vport_id) {
 void WriteVxlanHeader(uint8_t* out, const UplinkInfo& up, const DestInfo& dest,
                       const CollectorInfo& collector, uint16_t src_port, uint32_t inner_len,
                       uint16_t policy_id = 0);
+
+// True when the encap worker may prepend the outer header into `m` itself:
+// a direct, unshared, single-segment mbuf with the headroom (a copy made by
+// MirrorStage). A clone or anything shared is never written.
+inline bool OwnsHeadroom(const rte_mbuf* m) {
+  return RTE_MBUF_DIRECT(m) && m->nb_segs == 1 && rte_mbuf_refcnt_read(m) == 1 &&
+         rte_pktmbuf_headroom(m) >= kVxlanOverhead;
+}
 
 // Symmetric hash of the inner frame's flow (IPv4 5-tuple, else the MAC pair).
 uint32_t InnerFlowHash(const rte_mbuf* m);

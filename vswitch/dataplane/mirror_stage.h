@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // The mirror stage of a forwarding worker: for each selected (session,
-// destination), clone the packet (indirect mbuf: payload shared, never
-// copied), stamp MirrorMeta and enqueue to this worker's SPSC ring of the
-// destination. A failed clone or a full ring drops the copy and counts it;
-// the primary packet is never held or dropped here.
+// destination), make a copy of the packet, stamp MirrorMeta and enqueue it
+// to this worker's SPSC ring of the destination. A frame of up to
+// kCopyMaxLen bytes is copied into a copy mbuf of its own, with headroom
+// for the VXLAN header the encap worker prepends in place; a larger frame
+// (or a chain) is cloned: an indirect mbuf sharing the payload, never
+// copied. A failed copy or a full ring drops the copy and counts it; the
+// primary packet is never held or dropped here.
 #pragma once
 
 #include <cstdint>
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 #include <rte_ring.h>
 
 #include "vswitch/dataplane/lcore_stats.h"
@@ -20,6 +24,15 @@
 
 namespace vswitch::dataplane {
 
+// Frames up to this length are copied rather than cloned, when the copy
+// pool's mbufs have the data room (RTE_PKTMBUF_HEADROOM + this). Copying
+// 256 bytes costs less than what a clone costs later: a header mbuf and a
+// chain at encap, and refcount atomics on the original, whose header line
+// then moves between the forwarding and encap CPUs.
+inline constexpr uint16_t kCopyMaxLen = 256;
+// The encap worker prepends the VXLAN header into a copy's headroom.
+static_assert(RTE_PKTMBUF_HEADROOM >= 50, "copies need headroom for the VXLAN header");
+
 // Thread: owning worker; hot path.
 class MirrorStage {
  public:
@@ -27,8 +40,16 @@ class MirrorStage {
   // them with one ring operation per destination run, so the ring's tail
   // cache line moves to the encap lcore once per burst, not once per copy.
   // Without it each copy is enqueued at once.
+  // `clone_pool`: the copy mbufs. With a data room of at least
+  // RTE_PKTMBUF_HEADROOM + n, frames up to min(n, kCopyMaxLen) bytes are
+  // copied; with none (indirect mbufs only), every copy is a clone.
   MirrorStage(uint16_t worker, rte_mempool* clone_pool, LcoreStats* stats, bool batch = false)
-      : worker_(worker), clone_pool_(clone_pool), stats_(stats), batch_(batch) {}
+      : worker_(worker), clone_pool_(clone_pool), stats_(stats), batch_(batch) {
+    const uint16_t room = rte_pktmbuf_data_room_size(clone_pool);
+    const uint16_t usable = room > RTE_PKTMBUF_HEADROOM ? room - RTE_PKTMBUF_HEADROOM : 0;
+    copy_max_ = usable < kCopyMaxLen ? usable : kCopyMaxLen;
+    data_in_elt_ = sizeof(rte_mbuf) + rte_pktmbuf_priv_size(clone_pool) + RTE_PKTMBUF_HEADROOM;
+  }
   MirrorStage(const MirrorStage&) = delete;
   MirrorStage& operator=(const MirrorStage&) = delete;
   ~MirrorStage() {
@@ -67,8 +88,12 @@ class MirrorStage {
       return;
     }
     for (uint16_t i = left; i < kStash; ++i) {
-      __builtin_prefetch(stash_[i], 1, 3);
-      __builtin_prefetch(reinterpret_cast<const uint8_t*>(stash_[i]) + RTE_CACHE_LINE_SIZE, 1, 3);
+      const uint8_t* elt = reinterpret_cast<const uint8_t*>(stash_[i]);
+      __builtin_prefetch(elt, 1, 3);
+      __builtin_prefetch(elt + RTE_CACHE_LINE_SIZE, 1, 3);
+      if (copy_max_ != 0) {  // Where a copied frame's first bytes go.
+        __builtin_prefetch(elt + data_in_elt_, 1, 3);
+      }
     }
     n_stash_ = kStash;
   }
@@ -123,10 +148,30 @@ class MirrorStage {
     }
   }
 
-  // Hot path. An indirect mbuf sharing `m`'s data: rte_pktmbuf_clone's
-  // work, from the stash when it has one (single-segment `m` only; a chain
-  // needs a clone per segment).
+  // Hot path. A copy of `m`, from the stash when it has one: a small
+  // single-segment frame copied into a direct mbuf; else an indirect mbuf
+  // sharing `m`'s data (rte_pktmbuf_clone's work; a chain needs a clone
+  // per segment, so it always goes to rte_pktmbuf_clone).
   rte_mbuf* Clone(rte_mbuf* m) {
+    if (m->nb_segs == 1 && m->data_len <= copy_max_) {
+      rte_mbuf* c = next_stash_ != n_stash_ ? stash_[next_stash_++] : rte_mbuf_raw_alloc(clone_pool_);
+      if (c == nullptr) {
+        return nullptr;
+      }
+      rte_pktmbuf_reset(c);
+      rte_memcpy(rte_pktmbuf_mtod(c, void*), rte_pktmbuf_mtod(m, const void*), m->data_len);
+      c->data_len = m->data_len;
+      c->pkt_len = m->data_len;
+      // What a clone would carry over (pcapng reads the port and the VLAN
+      // an RX offload stripped); not whether `m` itself is indirect.
+      c->port = m->port;
+      c->vlan_tci = m->vlan_tci;
+      c->vlan_tci_outer = m->vlan_tci_outer;
+      c->packet_type = m->packet_type;
+      c->hash = m->hash;
+      c->ol_flags = m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
+      return c;
+    }
     if (next_stash_ == n_stash_ || m->nb_segs != 1) {
       return rte_pktmbuf_clone(m, clone_pool_);
     }
@@ -135,6 +180,9 @@ class MirrorStage {
     rte_pktmbuf_attach(c, m);
     return c;
   }
+
+  // Largest frame copied rather than cloned (0: none).
+  uint16_t copy_max() const { return copy_max_; }
 
   // Hot path. Enqueues the copies Stage kept (batch mode), in order, one
   // burst per run of the same ring; a copy the ring refuses is freed and
@@ -174,6 +222,8 @@ class MirrorStage {
   rte_mempool* clone_pool_;
   LcoreStats* stats_;
   bool batch_;
+  uint16_t copy_max_ = 0;
+  uint32_t data_in_elt_ = 0;  // A copy's data offset from its mbuf's address.
   uint16_t n_pending_ = 0;
   rte_mbuf* copies_[kMaxPending];
   rte_ring* rings_[kMaxPending];

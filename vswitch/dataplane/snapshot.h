@@ -96,7 +96,7 @@ struct DestInfo {
   uint8_t n_collectors = 0;
   CollectorInfo collectors[kMaxCollectors];
   // Indices of the resolved collectors: a flow whose collector is unresolved
-  // fails over to live[hash % n_live], while flows of live collectors stay put.
+  // fails over to live[HashToIndex(hash, n_live)], while flows of live collectors stay put.
   uint8_t n_live = 0;
   uint8_t live[kMaxCollectors] = {};
   rte_ring* rings[kMaxWorkers] = {};

@@ -24,6 +24,7 @@
 #include <iterator>
 #include <memory>
 #include <set>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -295,6 +296,45 @@ TEST(WriteVxlanHeaderTest, FieldsAreRight) {
   EXPECT_EQ(Be16At(h, 40), 0) << "UDP checksum 0";
   EXPECT_EQ(std::vector<uint8_t>(h.begin() + 42, h.end()),
             (std::vector<uint8_t>{0x08, 0, 0, 0, 0xab, 0xcd, 0xef, 0}));
+}
+
+TEST(HashToIndexTest, InRangeAndEvenForEveryCollectorCount) {
+  std::mt19937 rng(11);
+  for (uint32_t n = 1; n <= kMaxCollectors; ++n) {
+    std::vector<int> hits(n);
+    for (int i = 0; i < 40000; ++i) {
+      const uint32_t idx = HashToIndex(static_cast<uint32_t>(rng()), n);
+      ASSERT_LT(idx, n);
+      ++hits[idx];
+    }
+    for (uint32_t k = 0; k < n; ++k) {
+      EXPECT_NEAR(hits[k], 40000.0 / n, 40000.0 / n * 0.1) << "n " << n << " index " << k;
+    }
+  }
+  EXPECT_EQ(HashToIndex(0xffffffffu, 3), 2u);
+  EXPECT_EQ(HashToIndex(0, 3), 0u);
+}
+
+// The checksum is computed from the field values; check it against DPDK's
+// over the stored header for addresses and lengths across their ranges.
+TEST(WriteVxlanHeaderTest, ChecksumMatchesDpdkForAnyAddressAndLength) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    UplinkInfo up{};
+    up.ip_be = rng();
+    DestInfo d{};
+    d.vni = 1;
+    CollectorInfo c{};
+    c.ip_be = i == 0 ? 0xffffffffu : rng();
+    const uint32_t inner = i == 1 ? 9000 : rng() % 9001;
+    std::vector<uint8_t> h(kVxlanOverhead);
+    WriteVxlanHeader(h.data(), up, d, c, 50000, inner);
+    auto* ip = reinterpret_cast<rte_ipv4_hdr*>(h.data() + 14);
+    const uint16_t got = ip->hdr_checksum;
+    ip->hdr_checksum = 0;
+    ASSERT_EQ(got, rte_ipv4_cksum(ip)) << "src " << up.ip_be << " dst " << c.ip_be << " len "
+                                       << inner;
+  }
 }
 
 TEST(WriteVxlanHeaderTest, MarkedCopyCarriesGbpPolicyId) {
@@ -850,12 +890,38 @@ TEST_F(EncapWorkerTest, FrameExactlyAtMtuIsNotTruncated) {
   EXPECT_EQ(Session().truncated.Load(), 0u);
 }
 
+// A small frame's copy carries its outer header in its own headroom: no
+// header mbuf, no chain, and the bytes are the same as a clone's.
+TEST_F(EncapWorkerTest, SmallCopyGetsTheHeaderInPlaceWithoutAHeaderMbuf) {
+  std::vector<rte_mbuf*> taken;
+  while (rte_mbuf* m = rte_pktmbuf_alloc(headers_.get())) {
+    taken.push_back(m);
+  }
+  const auto frame = InnerUdpFrame(kVmB, kVmA, kIpA, kIpB, 40000, 53, 32);
+  ASSERT_LE(frame.size(), kCopyMaxLen);
+  Mirror(frame);
+  EncapWorker w(1, headers_.get(), stats_.get());
+  EXPECT_EQ(Poll(w), 1u);
+  std::vector<rte_mbuf*> out = vswitch::testing::DrainPort(uplink_);
+  ASSERT_THAT(out, SizeIs(1));
+  EXPECT_EQ(out[0]->nb_segs, 1);
+  EXPECT_EQ(out[0]->pool, clones_.get());
+  const std::vector<uint8_t> bytes = ChainBytes(out[0]);
+  rte_pktmbuf_free(out[0]);
+  ASSERT_EQ(bytes.size(), kVxlanOverhead + frame.size());
+  EXPECT_EQ(std::vector<uint8_t>(bytes.begin() + kVxlanOverhead, bytes.end()), frame);
+  EXPECT_EQ(Session().clone_failed.Load(), 0u);
+  EXPECT_EQ(Session().sent_packets.Load(), 1u);
+  vswitch::testing::FreeAll(taken);
+}
+
+// A clone (a frame over kCopyMaxLen) needs a header mbuf.
 TEST_F(EncapWorkerTest, HeaderPoolExhaustionIsCountedAndCopyFreed) {
   std::vector<rte_mbuf*> taken;
   while (rte_mbuf* m = rte_pktmbuf_alloc(headers_.get())) {
     taken.push_back(m);
   }
-  Mirror(InnerUdpFrame(kVmB, kVmA, kIpA, kIpB, 40000, 53, 32));
+  Mirror(InnerUdpFrame(kVmB, kVmA, kIpA, kIpB, 40000, 53, kCopyMaxLen));
   EncapWorker w(1, headers_.get(), stats_.get());
   EXPECT_EQ(Poll(w), 1u);
   EXPECT_THAT(Sent(), SizeIs(0));

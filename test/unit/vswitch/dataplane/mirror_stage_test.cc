@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <rte_ring.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "test/testing/frame_builder.h"
 #include "test/testing/mbuf_util.h"
 #include "test/testing/ring_port.h"
+#include "vswitch/dataplane/encap_worker.h"
 #include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/dataplane/snapshot.h"
 
@@ -42,7 +44,8 @@ class MirrorStageTest : public ::testing::Test {
 
   void SetUp() override {
     pool_ = vswitch::testing::MakeTestPool("ms", 255);
-    clones_ = vswitch::testing::MakeTestPool("ms_cl", 255);
+    // vswitchd's copy pool: data room for frames up to kCopyMaxLen.
+    clones_ = vswitch::testing::MakeTestPool("ms_cl", 255, RTE_PKTMBUF_HEADROOM + kCopyMaxLen);
     ASSERT_NE(pool_, nullptr);
     ASSERT_NE(clones_, nullptr);
     stats_ = std::make_unique<LcoreStats>();
@@ -71,7 +74,8 @@ class MirrorStageTest : public ::testing::Test {
     s1.n_dests = 1;
     s1.dests[0] = 2;
     snap_->sessions.push_back(s1);
-    frame_ = UdpFrame(TestMac(2), TestMac(1), 1000, 2000, 100);
+    frame_ = UdpFrame(TestMac(2), TestMac(1), 1000, 2000, 100);  // Copied.
+    big_ = UdpFrame(TestMac(2), TestMac(1), 1000, 2000, 600);     // Cloned.
   }
 
   void TearDown() override {
@@ -117,19 +121,20 @@ class MirrorStageTest : public ::testing::Test {
   std::unique_ptr<Snapshot> snap_;
   std::vector<rte_ring*> rings_;
   std::vector<uint8_t> frame_;
+  std::vector<uint8_t> big_;
 };
 int MirrorStageTest::ring_seq_ = 0;
 
 TEST_F(MirrorStageTest, OneCopyPerDestinationOfEachSelectedSession) {
-  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  rte_mbuf* m = MbufFromBytes(pool_.get(), big_);
   ASSERT_NE(m, nullptr);
   MirrorStage stage(0, clones_.get(), stats_.get());
   stage.Stage(*snap_, m, 0b11, kDirFromVm, kVport, kTsc);
-  EXPECT_EQ(rte_mbuf_refcnt_read(m), 4) << "primary + three copies";
+  EXPECT_EQ(rte_mbuf_refcnt_read(m), 4) << "primary + three clones";
   for (int j = 0; j < 3; ++j) {
     const auto copies = Copies(j);
     ASSERT_THAT(copies, SizeIs(1)) << "destination " << j;
-    EXPECT_EQ(MbufBytes(copies[0]), frame_);
+    EXPECT_EQ(MbufBytes(copies[0]), big_);
     FreeAll(copies);
     EXPECT_THAT(Copies(j, 1), SizeIs(0)) << "worker 1's ring is not this worker's";
   }
@@ -215,8 +220,8 @@ TEST_F(MirrorStageTest, MetaIsWrittenOnTheCopyOnly) {
   rte_pktmbuf_free(m);
 }
 
-TEST_F(MirrorStageTest, CopySharesThePrimaryPayload) {
-  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+TEST_F(MirrorStageTest, LargeFrameCopySharesThePrimaryPayload) {
+  rte_mbuf* m = MbufFromBytes(pool_.get(), big_);
   ASSERT_NE(m, nullptr);
   MirrorStage stage(0, clones_.get(), stats_.get());
   stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc);
@@ -230,11 +235,85 @@ TEST_F(MirrorStageTest, CopySharesThePrimaryPayload) {
   rte_pktmbuf_free(m);
 }
 
+// A frame up to kCopyMaxLen is copied into a direct mbuf of the copy pool,
+// with headroom for the outer header; the primary keeps no extra reference
+// and what a clone would carry over (port, stripped VLAN, RX flags) is kept.
+TEST_F(MirrorStageTest, SmallFrameIsCopiedWithHeadroomForTheOuterHeader) {
+  for (const size_t len : {size_t{60}, size_t{kCopyMaxLen}}) {
+    std::vector<uint8_t> frame = UdpFrame(TestMac(2), TestMac(1), 1000, 2000, 0);
+    frame.resize(len, 0x5a);
+    rte_mbuf* m = MbufFromBytes(pool_.get(), frame);
+    ASSERT_NE(m, nullptr);
+    m->port = 3;
+    m->vlan_tci = 42;
+    m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+    MirrorStage stage(0, clones_.get(), stats_.get());
+    EXPECT_EQ(stage.copy_max(), kCopyMaxLen);
+    stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc);
+    EXPECT_EQ(rte_mbuf_refcnt_read(m), 1) << "a copy holds no reference to the primary";
+    const auto copies = Copies(2);
+    ASSERT_THAT(copies, SizeIs(1));
+    rte_mbuf* c = copies[0];
+    EXPECT_TRUE(RTE_MBUF_DIRECT(c)) << len;
+    EXPECT_EQ(c->pool, clones_.get());
+    EXPECT_NE(rte_pktmbuf_mtod(c, uint8_t*), rte_pktmbuf_mtod(m, uint8_t*));
+    EXPECT_EQ(c->nb_segs, 1);
+    EXPECT_EQ(MbufBytes(c), frame);
+    EXPECT_GE(rte_pktmbuf_headroom(c), 50u);
+    EXPECT_TRUE(OwnsHeadroom(c));
+    EXPECT_EQ(c->port, 3);
+    EXPECT_EQ(c->vlan_tci, 42);
+    EXPECT_EQ(c->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED, RTE_MBUF_F_RX_VLAN_STRIPPED);
+    EXPECT_EQ(MirrorMetaOf(c)->session_id, 101u);
+    // Writing the copy's headroom (as encap does) leaves the primary alone.
+    std::memset(rte_pktmbuf_prepend(c, 50), 0xee, 50);
+    EXPECT_EQ(MbufBytes(m), frame);
+    FreeAll(copies);
+    rte_pktmbuf_free(m);
+  }
+}
+
+TEST_F(MirrorStageTest, FrameOverCopyMaxOrPoolWithoutRoomIsCloned) {
+  std::vector<uint8_t> frame = UdpFrame(TestMac(2), TestMac(1), 1000, 2000, 0);
+  frame.resize(kCopyMaxLen + 1, 0x5a);
+  rte_mbuf* m = MbufFromBytes(pool_.get(), frame);
+  ASSERT_NE(m, nullptr);
+  {
+    MirrorStage stage(0, clones_.get(), stats_.get());
+    stage.Stage(*snap_, m, 0b10, kDirFromVm, kVport, kTsc);
+    const auto copies = Copies(2);
+    ASSERT_THAT(copies, SizeIs(1));
+    EXPECT_TRUE(RTE_MBUF_CLONED(copies[0]));
+    EXPECT_FALSE(OwnsHeadroom(copies[0]));
+    FreeAll(copies);
+  }
+  // Indirect mbufs only (no data room): even a small frame is cloned.
+  auto bare = vswitch::testing::MakeTestPool("ms_bare", 63, 0);
+  ASSERT_NE(bare, nullptr);
+  rte_mbuf* small = MbufFromBytes(pool_.get(), frame_);
+  ASSERT_NE(small, nullptr);
+  {
+    MirrorStage stage(0, bare.get(), stats_.get());
+    EXPECT_EQ(stage.copy_max(), 0);
+    stage.Stage(*snap_, small, 0b10, kDirFromVm, kVport, kTsc);
+    const auto copies = Copies(2);
+    ASSERT_THAT(copies, SizeIs(1));
+    EXPECT_TRUE(RTE_MBUF_CLONED(copies[0]));
+    EXPECT_EQ(MbufBytes(copies[0]), frame_);
+    FreeAll(copies);
+  }
+  EXPECT_EQ(rte_mempool_in_use_count(bare.get()), 0u);
+  rte_pktmbuf_free(small);
+  rte_pktmbuf_free(m);
+}
+
 // Reserve() takes clone mbufs ahead of the burst; copies made from them
 // are the same as rte_pktmbuf_clone's, and the rest goes back to the pool.
 TEST_F(MirrorStageTest, StashedClonesAreFullCopiesAndGoBackWhenReleased) {
-  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  rte_mbuf* m = MbufFromBytes(pool_.get(), big_);
+  rte_mbuf* small = MbufFromBytes(pool_.get(), frame_);
   ASSERT_NE(m, nullptr);
+  ASSERT_NE(small, nullptr);
   {
     MirrorStage stage(0, clones_.get(), stats_.get());
     stage.Reserve();
@@ -250,16 +329,25 @@ TEST_F(MirrorStageTest, StashedClonesAreFullCopiesAndGoBackWhenReleased) {
       EXPECT_EQ(copies[0]->pool, clones_.get());
       EXPECT_EQ(copies[0]->next, nullptr);
       EXPECT_EQ(copies[0]->nb_segs, 1);
-      EXPECT_EQ(MbufBytes(copies[0]), frame_);
+      EXPECT_EQ(MbufBytes(copies[0]), big_);
       EXPECT_EQ(MirrorMetaOf(copies[0])->session_id, j < 2 ? 100u : 101u);
       FreeAll(copies);
     }
+    const unsigned before_small = rte_mempool_in_use_count(clones_.get());
+    stage.Stage(*snap_, small, 0b10, kDirFromVm, kVport, kTsc);
+    EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), before_small) << "a small copy from the stash";
+    const auto copied = Copies(2);
+    ASSERT_THAT(copied, SizeIs(1));
+    EXPECT_TRUE(RTE_MBUF_DIRECT(copied[0]));
+    EXPECT_EQ(MbufBytes(copied[0]), frame_);
+    FreeAll(copied);
     stage.ReleaseStash();
     EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), 0u);
     stage.Reserve();  // The destructor gives this one back.
   }
   EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), 0u);
   EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
+  rte_pktmbuf_free(small);
   rte_pktmbuf_free(m);
 }
 
@@ -315,7 +403,7 @@ TEST_F(MirrorStageTest, FullRingDropsAndCountsCopies) {
   // A ring of size 4 holds 3. Session 1 -> destination 2 only.
   rte_ring* tiny = NewRing(4);
   snap_->dests[2].rings[0] = tiny;
-  rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+  rte_mbuf* m = MbufFromBytes(pool_.get(), big_);
   ASSERT_NE(m, nullptr);
   const unsigned clones_before = rte_mempool_in_use_count(clones_.get());
   MirrorStage stage(0, clones_.get(), stats_.get());
@@ -334,7 +422,7 @@ TEST_F(MirrorStageTest, FullRingDropsAndCountsCopies) {
   FreeAll(Drain(tiny));
   EXPECT_EQ(rte_mempool_in_use_count(clones_.get()), clones_before);
   EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
-  EXPECT_EQ(MbufBytes(m), frame_);
+  EXPECT_EQ(MbufBytes(m), big_);
   rte_pktmbuf_free(m);
 }
 
