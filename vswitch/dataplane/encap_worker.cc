@@ -105,11 +105,7 @@ uint32_t InnerFlowHash(const rte_mbuf* m) {
 }
 
 EncapWorker::EncapWorker(uint16_t n_fwd_workers, rte_mempool* header_pool, LcoreStats* stats)
-    : n_fwd_workers_(n_fwd_workers), header_pool_(header_pool), stats_(stats) {
-  for (auto& s : slot_to_session_) {
-    s = -1;
-  }
-}
+    : n_fwd_workers_(n_fwd_workers), header_pool_(header_pool), stats_(stats) {}
 
 void EncapWorker::UpdateMeter(uint16_t slot, uint32_t session_id, uint64_t rate_pps) {
   if (meter_rate_[slot] == rate_pps && meter_session_[slot] == session_id) {
@@ -131,9 +127,8 @@ void EncapWorker::UpdateMeter(uint16_t slot, uint32_t session_id, uint64_t rate_
 }
 
 // Hot path.
-bool EncapWorker::Admit(const Snapshot& snap, uint16_t slot, uint64_t now_tsc) {
-  const int8_t s = slot_to_session_[slot];
-  if (s < 0 || snap.sessions[s].rate_pps == 0) {
+bool EncapWorker::Admit(uint16_t slot, uint64_t now_tsc) {
+  if (!limited_[slot]) {
     return true;
   }
   return rte_meter_srtcm_color_blind_check(&meters_[slot], &profiles_[slot], now_tsc, 1) ==
@@ -148,7 +143,7 @@ void EncapWorker::WriteToPcapng(const Snapshot& snap, const DestInfo& d, rte_mbu
   uint16_t n_ok = 0;
   for (uint16_t i = 0; i < n; ++i) {
     const uint16_t slot = MirrorMetaOf(copies[i])->session_slot;
-    if (!Admit(snap, slot, now_tsc)) {
+    if (!Admit(slot, now_tsc)) {
       stats_->sessions[slot].rate_limited.Add(1);
       dc.rate_limited.Add(1);
       rte_pktmbuf_free(copies[i]);
@@ -164,12 +159,12 @@ void EncapWorker::WriteToPcapng(const Snapshot& snap, const DestInfo& d, rte_mbu
 // Hot path.
 uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budget) {
   if (snap.generation != slot_map_generation_) {
-    for (auto& s : slot_to_session_) {
-      s = -1;
+    for (bool& l : limited_) {
+      l = false;
     }
-    for (size_t i = 0; i < snap.sessions.size(); ++i) {
-      slot_to_session_[snap.sessions[i].slot] = static_cast<int8_t>(i);
-      UpdateMeter(snap.sessions[i].slot, snap.sessions[i].id, snap.sessions[i].rate_pps);
+    for (const SessionInfo& si : snap.sessions) {
+      limited_[si.slot] = si.rate_pps != 0;
+      UpdateMeter(si.slot, si.id, si.rate_pps);
     }
     slot_map_generation_ = snap.generation;
   }
@@ -223,7 +218,7 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
         const MirrorMeta* meta = MirrorMetaOf(m);
         const uint16_t slot = meta->session_slot;
         MirrorSlotCounters& sc = stats_->sessions[slot];
-        if (!Admit(snap, slot, now_tsc)) {
+        if (!Admit(slot, now_tsc)) {
           sc.rate_limited.Add(1);
           dc.rate_limited.Add(1);
           rte_pktmbuf_free(m);
@@ -277,18 +272,24 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
         continue;
       }
       const uint16_t sent = rte_eth_tx_burst(up.port, up.encap_queue, out, n_out);
+      // Session counters once per run of the same session.
       uint64_t bytes = 0;
-      for (uint16_t i = 0; i < n_out; ++i) {
-        MirrorSlotCounters& sc = stats_->sessions[out_slot[i]];
-        if (i < sent) {
-          sc.sent_packets.Add(1);
-          sc.sent_bytes.Add(out_len[i]);
-          bytes += out_len[i];
-        } else {
-          sc.tx_dropped.Add(1);
-          dc.tx_dropped.Add(1);
-          rte_pktmbuf_free(out[i]);
+      for (uint16_t i = 0; i < sent;) {
+        uint16_t k = i;
+        uint64_t run_bytes = 0;
+        for (; k < sent && out_slot[k] == out_slot[i]; ++k) {
+          run_bytes += out_len[k];
         }
+        MirrorSlotCounters& sc = stats_->sessions[out_slot[i]];
+        sc.sent_packets.Add(k - i);
+        sc.sent_bytes.Add(run_bytes);
+        bytes += run_bytes;
+        i = k;
+      }
+      for (uint16_t i = sent; i < n_out; ++i) {
+        stats_->sessions[out_slot[i]].tx_dropped.Add(1);
+        dc.tx_dropped.Add(1);
+        rte_pktmbuf_free(out[i]);
       }
       dc.sent_packets.Add(sent);
       dc.sent_bytes.Add(bytes);

@@ -91,7 +91,7 @@ class EncapWorker {
  private:
   void UpdateMeter(uint16_t slot, uint32_t session_id, uint64_t rate_pps);
   // True when the copy may go (meter green or no limit).
-  bool Admit(const Snapshot& snap, uint16_t slot, uint64_t now_tsc);
+  bool Admit(uint16_t slot, uint64_t now_tsc);
   // Copies of a pcapng destination (pcapng_writer.h).
   void WriteToPcapng(const Snapshot& snap, const DestInfo& d, rte_mbuf** copies, uint16_t n,
                      uint64_t now_tsc);
@@ -105,7 +105,7 @@ class EncapWorker {
   uint32_t meter_session_[kMirrorSlots] = {};  // A new session in a slot starts a fresh meter.
   rte_meter_srtcm_profile profiles_[kMirrorSlots];
   rte_meter_srtcm meters_[kMirrorSlots];
-  int8_t slot_to_session_[kMirrorSlots];
+  bool limited_[kMirrorSlots] = {};  // A session with a rate limit uses this slot.
   uint64_t slot_map_generation_ = 0;
 };
 

@@ -108,10 +108,10 @@ class MirrorStage {
       for (uint8_t d = 0; d < si.n_dests; ++d) {
         const DestInfo& di = snap.dests[si.dests[d]];
         MirrorSlotCounters& dc = stats_->dests[di.slot];
-        sc.matched.Add(1);
-        dc.matched.Add(1);
         rte_mbuf* copy = Clone(m);
         if (copy == nullptr) {
+          sc.matched.Add(1);
+          dc.matched.Add(1);
           sc.clone_failed.Add(1);
           dc.clone_failed.Add(1);
           continue;
@@ -125,7 +125,7 @@ class MirrorStage {
         meta->flags = kMetaIsCopy;
         meta->reserved = 0;
         meta->tsc = now_tsc;
-        if (batch_) {
+        if (batch_) {  // FlushCopies counts matched with the outcome.
           if (n_pending_ == kMaxPending) {
             FlushCopies();
           }
@@ -136,6 +136,8 @@ class MirrorStage {
           ++n_pending_;
           continue;
         }
+        sc.matched.Add(1);
+        dc.matched.Add(1);
         if (rte_ring_sp_enqueue(di.rings[worker_], copy) != 0) {
           rte_pktmbuf_free(copy);
           sc.ring_full.Add(1);
@@ -186,8 +188,10 @@ class MirrorStage {
 
   // Hot path. Enqueues the copies Stage kept (batch mode), in order, one
   // burst per run of the same ring; a copy the ring refuses is freed and
-  // counted as ring_full. The pointers it holds come from the snapshot of
-  // the current burst: call it before the next quiescent point.
+  // counted as ring_full. Counters (matched, cloned, ring_full) are added
+  // once per run of the same (session, destination), not once per copy.
+  // The pointers it holds come from the snapshot of the current burst: call
+  // it before the next quiescent point.
   void FlushCopies() {
     uint16_t i = 0;
     while (i < n_pending_) {
@@ -195,19 +199,22 @@ class MirrorStage {
       while (end < n_pending_ && rings_[end] == rings_[i]) {
         ++end;
       }
-      const unsigned sent = rte_ring_sp_enqueue_burst(
-          rings_[i], reinterpret_cast<void* const*>(&copies_[i]), end - i, nullptr);
-      for (uint16_t j = i; j < end; ++j) {
-        MirrorSlotCounters& sc = stats_->sessions[session_slots_[j]];
-        MirrorSlotCounters& dc = stats_->dests[dest_slots_[j]];
-        if (j < i + sent) {
-          sc.cloned.Add(1);
-          dc.cloned.Add(1);
-        } else {
-          rte_pktmbuf_free(copies_[j]);
-          sc.ring_full.Add(1);
-          dc.ring_full.Add(1);
+      const uint16_t sent = static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
+          rings_[i], reinterpret_cast<void* const*>(&copies_[i]), end - i, nullptr));
+      const uint16_t ok_end = i + sent;  // copies_[i, ok_end) are queued.
+      if (ok_end < end) {
+        rte_pktmbuf_free_bulk(&copies_[ok_end], end - ok_end);
+      }
+      // A ring is one destination's: its slot is the same for the whole run.
+      AddOutcome(stats_->dests[dest_slots_[i]], end - i, sent);
+      for (uint16_t j = i; j < end;) {
+        uint16_t k = j + 1;
+        while (k < end && session_slots_[k] == session_slots_[j]) {
+          ++k;
         }
+        const uint16_t ok = ok_end <= j ? 0 : (ok_end >= k ? k - j : ok_end - j);
+        AddOutcome(stats_->sessions[session_slots_[j]], k - j, ok);
+        j = k;
       }
       i = end;
     }
@@ -215,6 +222,14 @@ class MirrorStage {
   }
 
  private:
+  static void AddOutcome(MirrorSlotCounters& c, uint16_t matched, uint16_t queued) {
+    c.matched.Add(matched);
+    c.cloned.Add(queued);
+    if (queued != matched) {
+      c.ring_full.Add(matched - queued);
+    }
+  }
+
   static constexpr uint16_t kMaxPending = 128;
   static constexpr uint16_t kStash = 2 * kMaxBurst;
 

@@ -456,6 +456,39 @@ TEST_F(MirrorStageTest, BatchedCopiesWaitForFlushAndFullRingIsCounted) {
   rte_pktmbuf_free(m);
 }
 
+// FlushCopies counts per run of the same (session, destination): with two
+// sessions interleaved on one destination and the ring taking only the
+// first three copies, each session is charged exactly its own outcomes.
+TEST_F(MirrorStageTest, BatchedCountsSplitARingRunBetweenSessions) {
+  rte_ring* tiny = NewRing(4);  // Holds 3.
+  snap_->dests[2].rings[0] = tiny;
+  snap_->sessions[0].n_dests = 1;
+  snap_->sessions[0].dests[0] = 2;  // Both sessions -> destination 2.
+  MirrorStage stage(0, clones_.get(), stats_.get(), /*batch=*/true);
+  for (int i = 0; i < 3; ++i) {  // Pending: s0 s1 s0 s1 s0 s1.
+    rte_mbuf* m = MbufFromBytes(pool_.get(), frame_);
+    ASSERT_NE(m, nullptr);
+    stage.Stage(*snap_, m, 0b11, kDirFromVm, kVport, kTsc);
+    rte_pktmbuf_free(m);
+  }
+  stage.FlushCopies();
+  EXPECT_EQ(S(0).matched.Load(), 3u);
+  EXPECT_EQ(S(0).cloned.Load(), 2u) << "copies 0 and 2";
+  EXPECT_EQ(S(0).ring_full.Load(), 1u);
+  EXPECT_EQ(S(1).matched.Load(), 3u);
+  EXPECT_EQ(S(1).cloned.Load(), 1u) << "copy 1";
+  EXPECT_EQ(S(1).ring_full.Load(), 2u);
+  EXPECT_EQ(D(2).matched.Load(), 6u);
+  EXPECT_EQ(D(2).cloned.Load(), 3u);
+  EXPECT_EQ(D(2).ring_full.Load(), 3u);
+  const auto queued = Drain(tiny);
+  ASSERT_THAT(queued, SizeIs(3));
+  EXPECT_EQ(MirrorMetaOf(queued[0])->session_id, 100u);
+  EXPECT_EQ(MirrorMetaOf(queued[1])->session_id, 101u);
+  EXPECT_EQ(MirrorMetaOf(queued[2])->session_id, 100u);
+  FreeAll(queued);
+}
+
 TEST_F(MirrorStageTest, FullRingOfOneDestinationDoesNotStopTheOther) {
   rte_ring* tiny = NewRing(4);
   snap_->dests[0].rings[0] = tiny;
