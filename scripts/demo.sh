@@ -7,18 +7,26 @@
 # vm1 is tapped; vm1 pings vm2 (works) and vm3 (does not: the VNets are
 # isolated); the collector shows the decapsulated mirrored frames; then the
 # counters. Everything it creates is removed on exit, Ctrl-C included.
-# Needs root.
+# Needs root: as root it runs as it is; as another user it runs itself
+# again with sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/as-root.sh "$0" "$@"
 ROOT=$PWD
+START=$SECONDS
+# VSWITCH_BUILD may be relative to the repository or absolute.
 BUILD=${VSWITCH_BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+export VSWITCH_BUILD="$BUILD"
 
+echo "== installing what is missing (a fresh box: a few minutes)"
 scripts/install-deps.sh
-echo "== building"
+echo "== building ($BUILD; a fresh clone: a few minutes, progress below)"
 scripts/build.sh
+echo "== ready after $((SECONDS - START)) s"
 
-VSWITCHD="$ROOT/$BUILD/apps/vswitchd/vswitchd"
-VSCTL_BIN="$ROOT/$BUILD/apps/vsctl/vsctl"
+VSWITCHD="$BUILD/apps/vswitchd/vswitchd"
+VSCTL_BIN="$BUILD/apps/vsctl/vsctl"
 TAG="vsd$$"
 WORK=$(mktemp -d /tmp/vswitch-demo.XXXXXX)
 SOCK="$WORK/vswitchd.sock"
@@ -118,4 +126,4 @@ vsctl show ports
 vsctl show tap-stats
 vsctl show drops
 echo
-echo "== demo done"
+echo "== demo done in $((SECONDS - START)) s"

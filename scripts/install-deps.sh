@@ -21,6 +21,10 @@ PACKAGES=(
   python3-matplotlib valgrind
   # test_access.py: certificates for the TLS listener.
   openssl
+  # Rebuilds (CI's clean clones, the demo after a pull) reuse objects.
+  ccache
+  # test_quickstart.py runs README's commands with sudo as well.
+  sudo
 )
 # Optional, not needed by CI: clang and its libFuzzer runtime for
 # scripts/fuzz.sh (doc/fuzzing.md).
@@ -41,9 +45,33 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: missing packages (${missing[*]}); run as root" >&2
   exit 1
 fi
-echo "install-deps: installing ${missing[*]}"
+echo "install-deps: installing ${#missing[@]} packages and what they need: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; the answer does not matter here.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+echo "install-deps: apt-get update"
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Progress from apt's status lines (type:package:percent:text), every 10 %;
+# apt's own output goes to a log that is shown when it fails.
+log=$(mktemp /tmp/install-deps.XXXXXX)
+set +e
+apt-get install -y -qq --no-install-recommends -o APT::Status-Fd=3 "${missing[@]}" \
+  3>&1 >"$log" 2>&1 | awk -F: '
+    $1 == "dlstatus" || $1 == "pmstatus" {
+      phase = $1 == "dlstatus" ? "downloading" : "installing"
+      p = int($3)
+      if (phase != last_phase || p >= last + 10) {
+        last_phase = phase; last = p
+        printf "install-deps: %s %d%%\n", phase, p; fflush()
+      }
+    }'
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ]; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "install-deps: apt-get install failed ($rc)" >&2
+  exit "$rc"
+fi
+rm -f "$log"
+echo "install-deps: done"

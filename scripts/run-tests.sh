@@ -3,12 +3,16 @@
 # Installs what is missing, builds, and runs every suite: unit (GoogleTest),
 # fuzz replay, micro-benchmark smoke, integration (pytest + scapy in network
 # namespaces), end-to-end benchmark smoke, then unit, fuzz and integration
-# again on an ASan+UBSan build. Ends with one line "N passed, N failed". Needs root.
+# again on an ASan+UBSan build. Ends with one line "N passed, N failed".
+# Needs root: as root it runs as it is; as another user it runs itself again
+# with sudo.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/as-root.sh "$0" "$@"
 ROOT=$PWD
 BUILD=${VSWITCH_BUILD:-build}
-export VSWITCH_BUILD="$ROOT/$BUILD"
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+export VSWITCH_BUILD="$BUILD"
 
 scripts/install-deps.sh || exit 1
 scripts/build.sh || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }

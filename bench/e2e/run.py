@@ -6,7 +6,7 @@ OVS-DPDK on the same pcap sources, net_null sinks and ethdev counters
 /work/shared/perf.md. Writes JSON results, a markdown report with every
 target's ratio (P1-P11) and a PNG chart.
 
-  sudo bench/e2e/run.py [--smoke] [--out doc/benchmarks.md] [--only REGEX]
+  bench/e2e/run.py [--smoke] [--out doc/benchmarks.md] [--only REGEX]
 
 --smoke: 1 s windows, 1 repetition, a subset touching every scenario kind
 (testpmd as the only peer; OVS is skipped: its install and start would
