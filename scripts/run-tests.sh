@@ -49,7 +49,9 @@ if [ ! -f "$ASAN/build.ninja" ]; then
 fi
 mkdir -p "$ASAN/sanitizer"
 asan_rc=0
-if ninja -C "$ASAN" >"$ASAN/ninja.log" || { tail -40 "$ASAN/ninja.log"; false; }; then
+# ccache (meson uses it when installed) leaves the build directory out of
+# the hash of this -g build, so a fresh clone elsewhere reuses its objects.
+if CCACHE_NOHASHDIR=1 ninja -C "$ASAN" >"$ASAN/ninja.log" || { tail -40 "$ASAN/ninja.log"; false; }; then
   export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:log_path=$ROOT/$ASAN/sanitizer/asan"
   export LSAN_OPTIONS="suppressions=$ROOT/test/sanitizer/lsan.supp:print_suppressions=0"
   export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$ROOT/$ASAN/sanitizer/ubsan"
