@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Next-hop resolution for the uplink: which underlay IPs need a MAC, what
-// ARP said, when to ask again. Pure logic; ConfigStore sends and receives
+// ARP said, when to ask again. Pure logic; ArpEngine sends and receives
 // the frames. Thread: control side, under ConfigStore's mutex.
 #pragma once
 

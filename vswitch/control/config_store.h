@@ -9,6 +9,12 @@
 // change (group commit, ConfigPersister): one write covers every change
 // committed while the previous one was in flight, and a failed write rolls
 // its changes back.
+// The methods are defined by resource: config_store.cc holds the transaction
+// (Commit, durability, roll back, shutdown) and stats; config_store_vnets.cc
+// VNets and vports; config_store_fdb.cc the FDB and MAC learning;
+// config_store_tap.cc mirror destinations and TAP sessions (their rings,
+// writers and slots are MirrorResources'); config_store_neighbors.cc static
+// neighbors and ARP (ArpEngine); config_store_apply.cc ApplyConfig.
 // Thread: any (methods serialise on mu_). Lifetime: the daemon's; Shutdown()
 // before the EAL is torn down.
 #pragma once
@@ -25,9 +31,10 @@
 #include <rte_mempool.h>
 
 #include "vswitch/api/vswitch.pb.h"
-#include "vswitch/control/arp_resolver.h"
+#include "vswitch/control/arp_engine.h"
 #include "vswitch/control/config_persister.h"
 #include "vswitch/control/mac_table.h"
+#include "vswitch/control/mirror_resources.h"
 #include "vswitch/control/port_manager.h"
 #include "vswitch/control/snapshot_builder.h"
 #include "vswitch/control/snapshot_publisher.h"
@@ -152,23 +159,6 @@ class ConfigStore {
   absl::Status RemoveVPortLocked(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Normalises defaults of a session request; keeps `id`.
   static v1::TapSession NormalizedSession(const v1::TapSession& req, uint32_t id);
-  // The uplink vport and its runtime, or null.
-  const v1::VPort* Uplink() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Which next hops the configuration needs resolved by ARP.
-  void UpdateArpTargets() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Sends one ARP frame (request or reply) on the uplink's main queue.
-  void SendArp(uint16_t op, uint32_t target_ip, const uint8_t* target_mac)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Static neighbors of `config` over what ARP resolved.
-  NeighborMap Neighbors(const v1::Config& config) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Frees a destination's rings (and pcapng writer) after no worker can
-  // see them.
-  void FreeRings(const DestRings& rings);
-  // For a pcapng destination: opens its first file in --capture_dir and sets
-  // rings->pcapng. Errors name `prefix`pcapng.file: InvalidArgument (a
-  // symlink or not a regular file), Unavailable (directory, file or pool).
-  absl::Status OpenPcapng(const v1::MirrorDestination& d, const std::string& prefix,
-                          DestRings* rings) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string SessionUsing(const std::string& field, const std::string& name) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -195,14 +185,10 @@ class ConfigStore {
   // Number of the last committed change the file must hold (bumped by a
   // commit that changes config_ while persisting).
   uint64_t change_seq_ ABSL_GUARDED_BY(mu_) = 0;
-  // Stable counter slots (0..31) by session / destination id.
-  absl::flat_hash_map<uint32_t, uint16_t> session_slots_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint32_t, uint16_t> dest_slots_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint32_t, DestRings> dest_rings_ ABSL_GUARDED_BY(mu_);
-  ArpResolver arp_ ABSL_GUARDED_BY(mu_);
-  // --capture_dir, opened on first use; packet blocks of pcapng writers.
-  int capture_dir_fd_ ABSL_GUARDED_BY(mu_) = -1;
-  rte_mempool* pcapng_pool_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // TAP's counter slots, rings and pcapng writers.
+  MirrorResources mirror_ ABSL_GUARDED_BY(mu_);
+  // Next hops of the uplink: static neighbors and ARP.
+  ArpEngine arp_ ABSL_GUARDED_BY(mu_);
   // Its hooks take mu_; it is never called with mu_ held.
   ConfigPersister persister_;
 };
