@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -140,6 +141,25 @@ absl::StatusOr<VdevRequest> BuildVdevRequest(std::string_view text, uint32_t uni
     absl::StrAppendFormat(&req.devargs, ",%s=%s", k, v);
   }
   return req;
+}
+
+uint16_t RxQueuesToPoll(RxQueueModel model, uint16_t rx, uint16_t tx, uint16_t device_max_rx) {
+  switch (model) {
+    case RxQueueModel::kAsAsked:
+      return rx;
+    case RxQueueModel::kAtLeastTx:
+      return std::max(rx, tx);
+    case RxQueueModel::kAllOpened:
+      return device_max_rx;
+  }
+  return rx;
+}
+
+std::string TxQueuesWhy(uint16_t tx) {
+  return absl::StrFormat(
+      "it transmits on %u queues: one per forwarding lcore, two more on the uplink (encap "
+      "worker, ARP)",
+      tx);
 }
 
 absl::Status RequireOnlyKeys(const DriverSpec& spec, const std::vector<std::string>& allowed) {

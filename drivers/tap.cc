@@ -30,6 +30,7 @@ absl::Status ValidateTap(const DriverSpec& spec, bool check_host) {
 
 }  // namespace
 
-extern const VportDriver kTapDriver = {"tap", "net_tap", "tap:iface=NAME", &ValidateTap};
+extern const VportDriver kTapDriver = {"tap", "net_tap", "tap:iface=NAME", &ValidateTap, nullptr,
+                                       RxQueueModel::kAtLeastTx};
 
 }  // namespace vswitch::drivers

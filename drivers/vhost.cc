@@ -128,6 +128,6 @@ absl::Status PrepareVhost(DriverSpec* spec, const BuildContext& ctx) {
 }  // namespace
 
 extern const VportDriver kVhostDriver = {"vhost", "net_vhost", "vhost[:path=SOCKET][,client=1]",
-                                         &ValidateVhost, &PrepareVhost};
+                                         &ValidateVhost, &PrepareVhost, RxQueueModel::kAtLeastTx};
 
 }  // namespace vswitch::drivers

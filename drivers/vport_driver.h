@@ -34,8 +34,23 @@ struct VdevRequest {
 struct BuildContext {
   std::string_view vport_name;  // Names per-vport defaults (vhost socket).
   std::string_view vhost_dir;   // --vhost_dir: where vhost sockets go by default.
-  uint16_t rx_queues = 1;       // Queues the port will be configured with.
+  // Queues the port needs: rx_queues is the vport's `queues` (a minimum),
+  // tx_queues one per lcore that sends on it (forwarding lcores; on the
+  // uplink also the encap worker and the main lcore's ARP).
+  uint16_t rx_queues = 1;
   uint16_t tx_queues = 1;
+};
+
+// How a driver's receive queue count relates to what the port asks for.
+// Every receive queue the device opens must be polled: a frame the kernel
+// or PMD puts into an unpolled one is never read.
+enum class RxQueueModel {
+  kAsAsked,     // ring, null: the configured count, independent of TX.
+  kAtLeastTx,   // tap (one kernel queue serves both directions), vhost (the
+                // guest may send on every queue pair it is offered).
+  kAllOpened,   // af_packet (one socket per queue pair in a PACKET_FANOUT
+                // group, each gets a share of the frames), pcap (one handle
+                // per rx_* key): opened at probe, all of them are polled.
 };
 
 struct VportDriver {
@@ -49,8 +64,21 @@ struct VportDriver {
   // Optional: rewrites the validated args into the vdev's (defaults that
   // depend on the vport, queue counts) and readies the host (directories,
   // stale sockets). Runs only when the device is about to be created.
+  // Drivers whose queue counts are fixed at probe (af_packet, pcap) set them
+  // here from ctx when the spec does not say, and refuse a count given in
+  // the spec that is too small, naming the minimum.
   absl::Status (*prepare)(DriverSpec* spec, const BuildContext& ctx) = nullptr;
+  RxQueueModel rx_model = RxQueueModel::kAsAsked;
 };
+
+// Receive queues to configure and poll on a device of `model` for a port
+// asking for `rx` receive and `tx` transmit queues, when the device offers
+// `device_max_rx` (for kAllOpened: how many it opened). May exceed
+// device_max_rx only for kAsAsked/kAtLeastTx (the caller then refuses).
+uint16_t RxQueuesToPoll(RxQueueModel model, uint16_t rx, uint16_t tx, uint16_t device_max_rx);
+
+// Why a port transmits on `tx` queues, for error messages.
+std::string TxQueuesWhy(uint16_t tx);
 
 // "DRIVER[:key=value[,key=value...]]". Syntax errors are InvalidArgument.
 absl::StatusOr<DriverSpec> ParseDriverSpec(std::string_view text);

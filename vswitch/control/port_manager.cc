@@ -61,31 +61,29 @@ uint32_t MaxTxFrame(uint16_t port, std::string_view driver_name, std::string_vie
   return UINT32_MAX;
 }
 
-absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
-                               uint16_t* rx_queues_out, uint32_t* max_frame_out) {
+absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, drivers::RxQueueModel rx_model,
+                               rte_mempool* pool, uint16_t* rx_queues_out,
+                               uint32_t* max_frame_out) {
   rte_eth_dev_info info{};
   int ret = rte_eth_dev_info_get(port, &info);
   if (ret != 0) {
     return dpdk::DpdkError(absl::StrFormat("rte_eth_dev_info_get(port %u)", port), ret);
   }
-  // net_tap refuses unequal queue counts (one kernel queue serves both).
-  // net_vhost: the guest may send on every queue pair it is offered, so all
-  // of them are polled.
   const std::string_view driver_name = info.driver_name;
-  if ((driver_name == "net_tap" || driver_name == "net_vhost") &&
-      spec.rx_queues < spec.tx_queues) {
-    spec.rx_queues = spec.tx_queues;
-  }
+  // Every receive queue the device has, or opened at probe, is configured
+  // and polled (see drivers::RxQueueModel).
+  spec.rx_queues =
+      drivers::RxQueuesToPoll(rx_model, spec.rx_queues, spec.tx_queues, info.max_rx_queues);
   *rx_queues_out = spec.rx_queues;
   if (info.max_rx_queues < spec.rx_queues) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "the device supports at most %u receive queues", info.max_rx_queues));
+        "the device supports at most %u receive queues; %u are needed", info.max_rx_queues,
+        spec.rx_queues));
   }
   if (info.max_tx_queues < spec.tx_queues) {
-    return absl::UnavailableError(absl::StrFormat(
-        "the device supports %u transmit queues; %u are needed (one per forwarding "
-        "lcore, two more on the uplink)",
-        info.max_tx_queues, spec.tx_queues));
+    return absl::UnavailableError(
+        absl::StrFormat("the device supports %u transmit queues; %u are needed (%s)",
+                        info.max_tx_queues, spec.tx_queues, drivers::TxQueuesWhy(spec.tx_queues)));
   }
   rte_eth_conf conf{};
   // A vhost guest coming and going is logged as it happens.
@@ -156,6 +154,12 @@ absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, rte_mempool* pool,
 }  // namespace
 
 absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
+  auto parsed = drivers::ParseDriverSpec(spec.driver_spec);
+  auto driver = parsed.ok() ? drivers::FindDriver(parsed->driver)
+                            : absl::StatusOr<const drivers::VportDriver*>(parsed.status());
+  if (!driver.ok()) {
+    return driver.status();
+  }
   auto req = drivers::BuildVdevRequest(spec.driver_spec, spec.unique,
                                        {.vport_name = spec.vport_name,
                                         .vhost_dir = vhost_dir_,
@@ -183,7 +187,7 @@ absl::StatusOr<PortInfoOut> PortManager::Create(const PortSpec& spec) {
   }
   uint16_t rx_queues = spec.rx_queues;
   uint32_t max_frame = UINT32_MAX;
-  absl::Status st = ConfigureAndStart(port, spec, pool_, &rx_queues, &max_frame);
+  absl::Status st = ConfigureAndStart(port, spec, (*driver)->rx_model, pool_, &rx_queues, &max_frame);
   if (!st.ok()) {
     Destroy(port, req->name);
     return st;

@@ -19,15 +19,16 @@ struct PortSpec {
   std::string driver_spec;  // "tap:iface=vm1"
   std::string vport_name;   // Names per-vport defaults (vhost socket path).
   uint32_t unique = 0;      // Makes the vdev name unique (the vport id).
-  uint16_t rx_queues = 1;
-  uint16_t tx_queues = 1;  // One per forwarding lcore (+1 on the uplink for encap).
+  uint16_t rx_queues = 1;  // The vport's `queues`: a minimum (see PortInfoOut).
+  uint16_t tx_queues = 1;  // One per forwarding lcore (+2 on the uplink: encap, ARP).
   uint16_t mtu = 0;        // 0: leave the device's default.
 };
 
 struct PortInfoOut {
   uint16_t port_id = 0;
-  // Receive queues configured: at least PortSpec::rx_queues; net_tap needs
-  // as many as transmit queues. All of them must be polled.
+  // Receive queues configured: at least PortSpec::rx_queues; tap and vhost
+  // as many as transmit queues, af_packet and pcap every one they opened
+  // (drivers::RxQueueModel). All of them must be polled.
   uint16_t rx_queues = 1;
   std::string vdev_name;
   std::string mac;
