@@ -314,5 +314,130 @@ TEST_F(VhostBuildTest, FileThatIsNoSocketIsAlreadyExists) {
   EXPECT_TRUE(std::filesystem::exists(path));
 }
 
+// ---------------------------------------------------------------- queue counts
+
+// An uplink with one forwarding lcore transmits on 3 queues (lcore, encap,
+// ARP); a VM vport with two lcores on 2.
+BuildContext Queues(uint16_t rx, uint16_t tx) {
+  BuildContext ctx;
+  ctx.rx_queues = rx;
+  ctx.tx_queues = tx;
+  return ctx;
+}
+const BuildContext kUplink1Lcore = Queues(1, 3);
+const BuildContext kVm2Lcores = Queues(1, 2);
+
+TEST(QueueCountTest, AfPacketWithoutQpairsGetsOnePairPerQueueNeeded) {
+  // "lo" exists on every Linux host (the host check runs here).
+  auto req = BuildVdevRequest("af_packet:iface=lo", 1, kUplink1Lcore);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_af_packet_vs1,iface=lo,qpairs=3");
+  // `queues` beyond the TX queues: as many pairs.
+  req = BuildVdevRequest("af_packet:iface=lo", 1, Queues(4, 3));
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_af_packet_vs1,iface=lo,qpairs=4");
+  req = BuildVdevRequest("af_packet:iface=lo", 1);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_af_packet_vs1,iface=lo,qpairs=1");
+}
+
+TEST(QueueCountTest, AfPacketQpairsGivenIsKeptWhenEnough) {
+  auto req = BuildVdevRequest("af_packet:iface=lo,qpairs=5", 1, kUplink1Lcore);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_af_packet_vs1,iface=lo,qpairs=5");
+}
+
+TEST(QueueCountTest, AfPacketQpairsTooFewIsInvalidAndNamesTheMinimum) {
+  EXPECT_THAT(BuildVdevRequest("af_packet:iface=lo,qpairs=2", 1, kUplink1Lcore),
+              StatusIs(kInvalid, AllOf(HasSubstr("qpairs=2"), HasSubstr("at least 3"),
+                                       HasSubstr("transmits on 3 queues"))));
+  EXPECT_THAT(BuildVdevRequest("af_packet:iface=lo,qpairs=3", 1, Queues(4, 3)),
+              StatusIs(kInvalid, AllOf(HasSubstr("at least 4"), HasSubstr("queues"))));
+}
+
+TEST(QueueCountTest, AfPacketQpairsMustBeANumberInRange) {
+  for (const char* bad : {"0", "abc", "257", "-1"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THAT(ValidateDriverSpec(std::string("af_packet:iface=lo,qpairs=") + bad, false),
+                StatusIs(kInvalid, AllOf(HasSubstr("qpairs"), HasSubstr("1..256"))));
+  }
+  EXPECT_THAT(ValidateDriverSpec("af_packet:iface=lo,framesz=big", false),
+              StatusIs(kInvalid, HasSubstr("framesz 'big'")));
+}
+
+TEST(QueueCountTest, PcapIfaceBecomesOneReceiveAndOneSendHandlePerQueue) {
+  auto req = BuildVdevRequest("pcap:iface=lo", 2, kUplink1Lcore);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs,
+            "net_pcap_vs2,rx_iface_in=lo,tx_iface=lo,tx_iface=lo,tx_iface=lo");
+  // One TX queue is enough: net_pcap's own single-handle pair.
+  req = BuildVdevRequest("pcap:iface=lo", 2);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_pcap_vs2,iface=lo");
+  EXPECT_THAT(BuildVdevRequest("pcap:iface=lo,phy_mac=1", 2, kVm2Lcores),
+              StatusIs(kInvalid, AllOf(HasSubstr("phy_mac=1"), HasSubstr("2 transmit queues"))));
+  EXPECT_THAT(BuildVdevRequest("pcap:iface=lo", 2, Queues(2, 1)),
+              StatusIs(kInvalid, HasSubstr("queues 2")));
+}
+
+TEST(QueueCountTest, PcapSourceOnlyGetsDevNullDumpers) {
+  auto req = BuildVdevRequest("pcap:rx_pcap=/tmp/a.pcap", 2, kVm2Lcores);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_pcap_vs2,rx_pcap=/tmp/a.pcap,tx_pcap=/dev/null,tx_pcap=/dev/null");
+  // One lcore: net_pcap's own dropping queue serves.
+  req = BuildVdevRequest("pcap:rx_pcap=/tmp/a.pcap", 2);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_pcap_vs2,rx_pcap=/tmp/a.pcap");
+}
+
+TEST(QueueCountTest, PcapTxIfaceIsRepeatedTxFileIsNot) {
+  auto req = BuildVdevRequest("pcap:rx_iface_in=lo,tx_iface=lo", 2, kVm2Lcores);
+  ASSERT_THAT(req, IsOk());
+  EXPECT_EQ(req->devargs, "net_pcap_vs2,rx_iface_in=lo,tx_iface=lo,tx_iface=lo");
+  EXPECT_THAT(BuildVdevRequest("pcap:tx_pcap=/tmp/b.pcap", 2, kVm2Lcores),
+              StatusIs(kInvalid, AllOf(HasSubstr("1 given"), HasSubstr("at least 2"))));
+  EXPECT_THAT(BuildVdevRequest("pcap:tx_pcap=/tmp/b.pcap,tx_pcap=/tmp/c.pcap", 2, kVm2Lcores),
+              IsOk());
+}
+
+TEST(QueueCountTest, PcapQueuesBeyondItsReceiveKeysIsInvalid) {
+  EXPECT_THAT(BuildVdevRequest("pcap:rx_pcap=/tmp/a.pcap", 2, Queues(2, 1)),
+              StatusIs(kInvalid, AllOf(HasSubstr("queues 2"), HasSubstr("1 given"))));
+  EXPECT_THAT(BuildVdevRequest("pcap:tx_pcap=/tmp/b.pcap", 2, Queues(2, 1)),
+              StatusIs(kInvalid, HasSubstr("receives nothing")));
+}
+
+TEST(QueueCountTest, PcapSpecsNetPcapWouldMisreadAreInvalid) {
+  EXPECT_THAT(ValidateDriverSpec("pcap:phy_mac=1", false),
+              StatusIs(kInvalid, HasSubstr("at least one of")));
+  EXPECT_THAT(ValidateDriverSpec("pcap:iface=lo,tx_pcap=/tmp/b.pcap", false),
+              StatusIs(kInvalid, HasSubstr("cannot be combined")));
+  EXPECT_THAT(ValidateDriverSpec("pcap:rx_iface=lo,rx_iface_in=lo", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("rx_iface_in 'lo'"), HasSubstr("every frame"))));
+}
+
+TEST(QueueCountTest, RxQueuesToPollFollowTheDriversModel) {
+  EXPECT_EQ(RxQueuesToPoll(RxQueueModel::kAsAsked, 1, 3, 16), 1);
+  EXPECT_EQ(RxQueuesToPoll(RxQueueModel::kAtLeastTx, 1, 3, 16), 3);
+  EXPECT_EQ(RxQueuesToPoll(RxQueueModel::kAtLeastTx, 4, 3, 16), 4);
+  // af_packet with qpairs=3: all three sockets of the fanout group.
+  EXPECT_EQ(RxQueuesToPoll(RxQueueModel::kAllOpened, 1, 3, 3), 3);
+  EXPECT_EQ(RxQueuesToPoll(RxQueueModel::kAllOpened, 1, 1, 5), 5);
+}
+
+TEST(QueueCountTest, EveryDriverWithProbeTimeQueuesPollsAllOfThem) {
+  for (const char* name : {"af_packet", "pcap"}) {
+    auto d = FindDriver(name);
+    ASSERT_THAT(d, IsOk());
+    EXPECT_EQ((*d)->rx_model, RxQueueModel::kAllOpened) << name;
+    EXPECT_NE((*d)->prepare, nullptr) << name;
+  }
+  for (const char* name : {"tap", "vhost"}) {
+    auto d = FindDriver(name);
+    ASSERT_THAT(d, IsOk());
+    EXPECT_EQ((*d)->rx_model, RxQueueModel::kAtLeastTx) << name;
+  }
+}
+
 }  // namespace
 }  // namespace vswitch::drivers
