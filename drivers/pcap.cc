@@ -111,7 +111,7 @@ absl::Status PreparePcap(DriverSpec* spec, const BuildContext& ctx) {
 
   if (n_rx > 0 && ctx.rx_queues > n_rx) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "queues %u: net_pcap has one receive queue per rx_pcap/rx_iface/rx_iface_in key, and %u "
+        "queues %u: net_pcap has one receive queue per rx_pcap/rx_iface/rx_iface_in key; %u "
         "given",
         ctx.rx_queues, n_rx));
   }

@@ -81,9 +81,9 @@ absl::Status ConfigureAndStart(uint16_t port, PortSpec spec, drivers::RxQueueMod
         spec.rx_queues));
   }
   if (info.max_tx_queues < spec.tx_queues) {
-    return absl::UnavailableError(
-        absl::StrFormat("the device supports %u transmit queues; %u are needed (%s)",
-                        info.max_tx_queues, spec.tx_queues, drivers::TxQueuesWhy(spec.tx_queues)));
+    return absl::UnavailableError(absl::StrFormat("the device supports %u transmit queues; %s",
+                                                  info.max_tx_queues,
+                                                  drivers::TxQueuesWhy(spec.tx_queues)));
   }
   rte_eth_conf conf{};
   // A vhost guest coming and going is logged as it happens.
