@@ -78,16 +78,8 @@ absl::Status MirrorResources::OpenPcapng(const v1::MirrorDestination& d,
         "%s: '%s' in %s is %s; refused", field, file, capture_dir_,
         S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file"));
   }
-  if (pcapng_pool_ == nullptr) {
-    pcapng_pool_ = rte_pktmbuf_pool_create("vswitch_pcapng", 1023, 32, 0,
-                                           RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-    if (pcapng_pool_ == nullptr) {
-      return absl::UnavailableError(absl::StrFormat("%s: cannot create mempool vswitch_pcapng: %s",
-                                                    field, rte_strerror(rte_errno)));
-    }
-  }
   auto writer = std::make_unique<dataplane::PcapngWriter>(
-      capture_dir_fd_, file.c_str(), d.pcapng().rotate_bytes(), pcapng_pool_);
+      capture_dir_fd_, file.c_str(), d.pcapng().rotate_bytes());
   if (const int err = writer->Open(); err < 0) {
     return absl::UnavailableError(absl::StrFormat("%s: cannot create '%s' in %s: %s", field, file,
                                                   capture_dir_, strerror(-err)));

@@ -71,9 +71,8 @@ class MirrorResources {
   const uint32_t ring_size_;
   const std::string capture_dir_;
   State state_;
-  // --capture_dir, opened on first use; packet blocks of pcapng writers.
+  // --capture_dir, opened on first use.
   int capture_dir_fd_ = -1;
-  rte_mempool* pcapng_pool_ = nullptr;
 };
 
 }  // namespace vswitch::control

@@ -16,7 +16,8 @@
   X(kSamePort, "same_port")               /* destination is the ingress port */       \
   X(kNoOutputPort, "no_output_port")      /* flood in a VNet with no other port */    \
   X(kTxFull, "tx_full")                   /* the output queue refused the frame */   \
-  X(kMtuExceeded, "mtu_exceeded")         /* longer than the output port takes */
+  X(kMtuExceeded, "mtu_exceeded")         /* longer than the output port takes */ \
+  X(kBadChain, "bad_chain")               /* mbuf chain disagrees with its pkt_len */
 
 namespace vswitch::dataplane {
 

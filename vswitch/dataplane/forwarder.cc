@@ -5,6 +5,7 @@
 
 #include <rte_prefetch.h>
 
+#include "vswitch/dataplane/chain_check.h"
 #include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/dataplane/parser.h"
 #include "vswitch/dataplane/tap_filter.h"
@@ -49,7 +50,13 @@ Forwarder::Forwarder(const ForwarderContext& ctx)
 // else received there is switched.
 void Forwarder::FromUplink(uint16_t in_port, rte_mbuf** pkts, uint16_t n, const PacketKey* keys) {
   uint16_t dropped = 0;
+  uint16_t bad_chain = 0;
   for (uint16_t i = 0; i < n; ++i) {
+    if (keys[i].flags == kKeyBadChain) {
+      rte_pktmbuf_free(pkts[i]);
+      ++bad_chain;
+      continue;
+    }
     if (keys[i].ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
         rte_ring_sp_enqueue(arp_ring_, pkts[i]) == 0) {
       continue;
@@ -59,6 +66,9 @@ void Forwarder::FromUplink(uint16_t in_port, rte_mbuf** pkts, uint16_t n, const 
   }
   if (dropped != 0) {
     stats_->ports[in_port].drops[static_cast<int>(DropReason::kUplinkRx)].Add(dropped);
+  }
+  if (bad_chain != 0) {
+    stats_->ports[in_port].drops[static_cast<int>(DropReason::kBadChain)].Add(bad_chain);
   }
 }
 
@@ -120,6 +130,12 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     if (!snap.key_l3l4) {
       keys[i].MaskToL2();  // No filter looks past L2: many flows share an entry.
     }
+    // Nothing downstream (mirror copies, pcapng, TX) may walk a chain that
+    // is not what its header says; a single segment costs this one compare.
+    if (pkts[i]->nb_segs != 1 && !ChainConsistent(pkts[i])) {
+      keys[i].flags = kKeyBadChain;
+      keys[i].ether_type = 0;
+    }
   }
   in.rx_bytes.Add(rx_bytes);
   if (pi.is_uplink) {
@@ -142,7 +158,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
   const uint32_t refresh_time = static_cast<uint32_t>(snap.learn_refresh_cycles >> kLearnTimeShift);
   for (uint16_t i = 0; i < n; ++i) {
     if ((keys[i].flags & kKeyL2) == 0) {
-      actions[i] = Drop(DropReason::kRunt);
+      actions[i] = Drop(keys[i].flags == kKeyBadChain ? DropReason::kBadChain : DropReason::kRunt);
       continue;
     }
     if (!snap.key_l3l4) {

@@ -15,6 +15,8 @@ inline constexpr uint8_t kKeyL2 = 1 << 0;    // Ethernet header present (>= 14 b
 inline constexpr uint8_t kKeyIpv4 = 1 << 1;  // Valid IPv4 header (IHL, lengths checked).
 inline constexpr uint8_t kKeyL4 = 1 << 2;    // TCP/UDP ports present (first fragment).
 inline constexpr uint8_t kKeyFrag = 1 << 3;  // IPv4 fragment.
+// Set alone (without kKeyL2): the mbuf chain is inconsistent (chain_check.h).
+inline constexpr uint8_t kKeyBadChain = 1 << 4;
 
 // 32 bytes, no padding holes: compared and hashed as four 64-bit words.
 // Multi-byte fields are in network byte order, as on the wire.

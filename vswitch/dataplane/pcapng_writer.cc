@@ -1,7 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-// rte_pcapng is experimental in DPDK 22.11; only this file uses it.
-#define ALLOW_EXPERIMENTAL_API 1
-
 #include "vswitch/dataplane/pcapng_writer.h"
 
 #include <fcntl.h>
@@ -14,7 +11,6 @@
 #include <ctime>
 
 #include <rte_cycles.h>
-#include <rte_pcapng.h>
 
 #include "vswitch/dataplane/mirror_meta.h"
 
@@ -31,8 +27,11 @@ constexpr uint16_t kShbUserAppl = 4;
 constexpr uint16_t kIfName = 2;
 constexpr uint16_t kIfDescription = 3;
 constexpr uint16_t kIfTsresol = 9;
+constexpr uint16_t kEpbFlags = 2;
+constexpr uint32_t kEpbInbound = 1;
+constexpr uint32_t kEpbOutbound = 2;
 constexpr uint16_t kLinkTypeEthernet = 1;
-// rte_pcapng_copy (22.11) stamps nanoseconds since the epoch.
+// EPB timestamps are nanoseconds since the epoch.
 constexpr uint8_t kTsresolNanoseconds = 9;
 // Bounded search for a free file name.
 constexpr uint32_t kMaxFileIndex = 1000000;
@@ -93,8 +92,8 @@ bool WriteFully(int fd, const uint8_t* data, size_t len) {
 
 }  // namespace
 
-PcapngWriter::PcapngWriter(int dir_fd, const char* file, uint64_t rotate_bytes, rte_mempool* pool)
-    : dir_fd_(fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)), rotate_bytes_(rotate_bytes), pool_(pool) {
+PcapngWriter::PcapngWriter(int dir_fd, const char* file, uint64_t rotate_bytes)
+    : dir_fd_(fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)), rotate_bytes_(rotate_bytes) {
   std::snprintf(file_, sizeof(file_), "%s", file);
 }
 
@@ -110,8 +109,8 @@ int PcapngWriter::Open() {
     return -EBADF;
   }
   // The copies' TSC stamps become wall-clock time against this base.
-  // (rte_pcapng_copy of DPDK 22.11 converts with its own base and gave
-  // dates centuries ahead here; the writer sets the EPB time itself.)
+  // (rte_pcapng_copy of DPDK 22.11 converted with its own base and gave
+  // dates centuries ahead here.)
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   base_tsc_ = rte_get_tsc_cycles();
@@ -153,7 +152,7 @@ int PcapngWriter::OpenNext() {
   n_ifaces_ = 0;
   uint8_t buf[128];
   BlockBuilder b(buf, sizeof(buf));
-  static constexpr char kApp[] = "vswitchd (rte_pcapng)";
+  static constexpr char kApp[] = "vswitchd";
   const uint64_t section_length = ~uint64_t{0};  // Unknown.
   b.Put32(kSectionHeaderBlock);
   b.Put32(0);  // Length, patched by Finish.
@@ -173,8 +172,7 @@ int PcapngWriter::OpenNext() {
 }
 
 // Hot path, except for the first copy of a vport in a file.
-int64_t PcapngWriter::InterfaceFor(const Snapshot& snap, uint32_t vport_id, iovec* iov,
-                                   int* n_iov) {
+int64_t PcapngWriter::InterfaceFor(const Snapshot& snap, uint32_t vport_id) {
   for (uint32_t i = 0; i < n_ifaces_; ++i) {
     if (iface_vport_[i] == vport_id) {
       return i;
@@ -209,9 +207,9 @@ int64_t PcapngWriter::InterfaceFor(const Snapshot& snap, uint32_t vport_id, iove
     return -1;
   }
   ++n_idb_;
-  iov[*n_iov].iov_base = buf;
-  iov[*n_iov].iov_len = b.size();
-  ++*n_iov;
+  iov_[n_iov_].iov_base = buf;
+  iov_[n_iov_].iov_len = b.size();
+  ++n_iov_;
   iface_vport_[n_ifaces_] = vport_id;
   return n_ifaces_++;
 }
@@ -223,110 +221,139 @@ uint64_t PcapngWriter::NanosecondsAt(uint64_t tsc) const {
 }
 
 // Hot path (encap lcore).
+bool PcapngWriter::FlushPending(MirrorSlotCounters& dest, MirrorSlotCounters* sessions) {
+  if (n_iov_ == 0) {
+    return true;
+  }
+  size_t want = 0;
+  for (int i = 0; i < n_iov_; ++i) {
+    want += iov_[i].iov_len;
+  }
+  // A short write would leave a torn block: the file is then finished and
+  // the next one started.
+  const ssize_t written = writev(fd_, iov_, n_iov_);
+  const bool ok = written >= 0 && static_cast<size_t>(written) == want;
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n_pending_; ++i) {
+    MirrorSlotCounters& sc = sessions[pending_slot_[i]];
+    if (ok) {
+      sc.sent_packets.Add(1);
+      sc.sent_bytes.Add(pending_len_[i]);
+      bytes += pending_len_[i];
+    } else {
+      sc.tx_dropped.Add(1);
+    }
+  }
+  rte_pktmbuf_free_bulk(pending_, n_pending_);  // Their bytes are in the file now.
+  if (ok) {
+    dest.sent_packets.Add(n_pending_);
+    dest.sent_bytes.Add(bytes);
+  } else {
+    dest.tx_dropped.Add(n_pending_);
+  }
+  if (written > 0) {
+    file_bytes_ += static_cast<uint64_t>(written);
+  }
+  n_pending_ = 0;
+  n_iov_ = 0;
+  n_idb_ = 0;
+  if (!ok) {
+    Close();
+    OpenNext();  // On failure fd_ stays -1 and copies count as tx_dropped.
+  }
+  return ok;
+}
+
+// Hot path (encap lcore).
 void PcapngWriter::Write(const Snapshot& snap, rte_mbuf** copies, uint16_t n,
                          MirrorSlotCounters& dest, MirrorSlotCounters* sessions) {
-  if (fd_ < 0) {
-    // A failed rotation left no file: the copies cannot be written.
-    for (uint16_t i = 0; i < n; ++i) {
-      sessions[MirrorMetaOf(copies[i])->session_slot].tx_dropped.Add(1);
-      rte_pktmbuf_free(copies[i]);
-    }
-    dest.tx_dropped.Add(n);
-    return;
-  }
-  // Segments per block are few (the pool's buffers hold a 2 KB frame), so
-  // a burst fits IOV_MAX (1024); a copy that would not is dropped.
-  static constexpr int kMaxIov = 1024;
-  iovec iov[kMaxIov];
-  int n_iov = 0;
-  rte_mbuf* blocks[kMaxBurst];
-  uint16_t block_slot[kMaxBurst];
-  uint32_t block_len[kMaxBurst];
-  uint16_t n_blocks = 0;
-  n_idb_ = 0;
   uint16_t truncated = 0;
   uint16_t failed = 0;
+  n_iov_ = 0;
+  n_idb_ = 0;
+  n_pending_ = 0;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = copies[i];
     const MirrorMeta* meta = MirrorMetaOf(m);
     MirrorSlotCounters& sc = sessions[meta->session_slot];
-    const int64_t iface = InterfaceFor(snap, meta->vport_id, iov, &n_iov);
-    // The switch's view of the vport: a frame the VM sent came in on it.
-    const rte_pcapng_direction dir =
-        meta->direction == kDirFromVm ? RTE_PCAPNG_DIRECTION_IN : RTE_PCAPNG_DIRECTION_OUT;
-    const uint32_t snap_len = meta->truncate != 0 ? meta->truncate : UINT32_MAX;
-    rte_mbuf* block =
-        iface < 0 ? nullptr
-                  : rte_pcapng_copy(m->port, 0, m, pool_, snap_len, meta->tsc, dir);
-    if (block != nullptr && n_iov + block->nb_segs > kMaxIov) {
-      rte_pktmbuf_free(block);
-      block = nullptr;
+    // Room for an interface block, the EPB header, the segments and the
+    // trailer; else what is pending goes first.
+    if (n_pending_ == kMaxBurst || n_iov_ + 3 + static_cast<int>(m->nb_segs) > kMaxIov) {
+      FlushPending(dest, sessions);
     }
-    if (block == nullptr) {
+    if (fd_ < 0) {
+      // A failed write or rotation left no file: the copy cannot be written.
+      sc.tx_dropped.Add(1);
+      dest.tx_dropped.Add(1);
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    const int64_t iface = InterfaceFor(snap, meta->vport_id);
+    if (iface < 0) {
       sc.clone_failed.Add(1);
       ++failed;
       rte_pktmbuf_free(m);
       continue;
     }
-    if (meta->truncate != 0 && meta->truncate < m->pkt_len) {
+    uint32_t want = m->pkt_len;
+    if (meta->truncate != 0 && meta->truncate < want) {
+      want = meta->truncate;
+    }
+    if (want > kMaxCaptureLen) {
+      want = kMaxCaptureLen;
+    }
+    // The segments that exist, never pkt_len on trust; the last iovec is
+    // kept for the trailer.
+    const int head_iov = n_iov_++;
+    uint32_t captured = 0;
+    for (const rte_mbuf* seg = m; seg != nullptr && captured < want && n_iov_ < kMaxIov - 1;
+         seg = seg->next) {
+      const uint32_t take = seg->data_len < want - captured ? seg->data_len : want - captured;
+      if (take == 0) {
+        continue;
+      }
+      iov_[n_iov_].iov_base = rte_pktmbuf_mtod(seg, void*);
+      iov_[n_iov_].iov_len = take;
+      ++n_iov_;
+      captured += take;
+    }
+    if (captured < m->pkt_len) {
       sc.truncated.Add(1);
       ++truncated;
     }
-    rte_pktmbuf_free(m);  // Its bytes are in the block now.
-    // The EPB header is at the front; its interface id is ours to set.
-    // EPB words: type, length, interface id, timestamp high and low (ns).
-    uint32_t* epb = rte_pktmbuf_mtod(block, uint32_t*);
-    if (epb[0] == kEnhancedPacketBlock) {
-      epb[2] = static_cast<uint32_t>(iface);
-      const uint64_t ns = NanosecondsAt(meta->tsc);
-      epb[3] = static_cast<uint32_t>(ns >> 32);
-      epb[4] = static_cast<uint32_t>(ns);
-    }
-    for (rte_mbuf* seg = block; seg != nullptr; seg = seg->next) {
-      iov[n_iov].iov_base = rte_pktmbuf_mtod(seg, void*);
-      iov[n_iov].iov_len = seg->data_len;
-      ++n_iov;
-    }
-    blocks[n_blocks] = block;
-    block_slot[n_blocks] = meta->session_slot;
-    block_len[n_blocks] = block->pkt_len;
-    ++n_blocks;
+    const uint32_t pad = (4 - captured % 4) % 4;
+    const uint32_t total = static_cast<uint32_t>(kEpbHeadLen) + captured + pad + 8 + 4 + 4;
+    // EPB words: type, length, interface id, timestamp high and low (ns),
+    // captured and original length.
+    const uint64_t ns = NanosecondsAt(meta->tsc);
+    const uint32_t head[7] = {kEnhancedPacketBlock,         total,
+                              static_cast<uint32_t>(iface), static_cast<uint32_t>(ns >> 32),
+                              static_cast<uint32_t>(ns),    captured,
+                              m->pkt_len};
+    uint8_t* h = epb_head_[n_pending_];
+    std::memcpy(h, head, sizeof(head));
+    iov_[head_iov].iov_base = h;
+    iov_[head_iov].iov_len = kEpbHeadLen;
+    // The switch's view of the vport: a frame the VM sent came in on it.
+    const uint32_t flags = meta->direction == kDirFromVm ? kEpbInbound : kEpbOutbound;
+    uint8_t* t = epb_tail_[n_pending_];
+    std::memset(t, 0, pad);
+    const uint16_t opt[2] = {kEpbFlags, 4};
+    std::memcpy(t + pad, opt, 4);
+    std::memcpy(t + pad + 4, &flags, 4);
+    std::memset(t + pad + 8, 0, 4);  // opt_endofopt.
+    std::memcpy(t + pad + 12, &total, 4);
+    iov_[n_iov_].iov_base = t;
+    iov_[n_iov_].iov_len = pad + 16;
+    ++n_iov_;
+    pending_[n_pending_] = m;
+    pending_slot_[n_pending_] = meta->session_slot;
+    pending_len_[n_pending_] = total;
+    ++n_pending_;
   }
   dest.truncated.Add(truncated);
   dest.clone_failed.Add(failed);
-  if (n_iov <= 0) {
-    return;  // Nothing to write (no blocks means no iovecs and vice versa).
-  }
-  size_t want = 0;
-  for (int i = 0; i < n_iov; ++i) {
-    want += iov[i].iov_len;
-  }
-  // One syscall per burst. A short write would leave a torn block: the
-  // file is then finished and the next one started.
-  ssize_t written = writev(fd_, iov, n_iov);
-  const bool ok = written >= 0 && static_cast<size_t>(written) == want;
-  uint64_t bytes = 0;
-  for (uint16_t i = 0; i < n_blocks; ++i) {
-    MirrorSlotCounters& sc = sessions[block_slot[i]];
-    if (ok) {
-      sc.sent_packets.Add(1);
-      sc.sent_bytes.Add(block_len[i]);
-      bytes += block_len[i];
-    } else {
-      sc.tx_dropped.Add(1);
-    }
-  }
-  rte_pktmbuf_free_bulk(blocks, n_blocks);
-  if (ok) {
-    dest.sent_packets.Add(n_blocks);
-    dest.sent_bytes.Add(bytes);
-  } else {
-    dest.tx_dropped.Add(n_blocks);
-  }
-  if (written > 0) {
-    file_bytes_ += static_cast<uint64_t>(written);
-  }
-  if (!ok || (rotate_bytes_ != 0 && file_bytes_ >= rotate_bytes_)) {
+  if (FlushPending(dest, sessions) && rotate_bytes_ != 0 && file_bytes_ >= rotate_bytes_) {
     Close();
     OpenNext();  // On failure fd_ stays -1 and copies count as tx_dropped.
   }

@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // A pcapng mirror destination: writes mirror copies to a file in the
-// capture directory instead of encapsulating them. Packet blocks (EPB:
-// captured/original length, direction flags) are made by DPDK's
-// rte_pcapng_copy; the section header and one interface block per source
-// vport, named after the vport, are written here, because rte_pcapng of DPDK
-// 22.11 names interfaces after the kernel ifindex or "dpdk:N" and only for
-// the ports that exist when the file is opened (23.11 adds
-// rte_pcapng_add_interface; switch to it then).
+// capture directory instead of encapsulating them. Every block is made
+// here: the section header, one interface block per source vport (named
+// after the vport), and one enhanced packet block (EPB) per copy, whose
+// header and trailer go into small buffers of this writer while the frame's
+// bytes are handed to writev straight from the copy's segments (no copy of
+// the payload). rte_pcapng is not used: rte_pcapng_copy of DPDK 22.11 sets
+// the EPB's block and capture lengths from the first segment's data_len and
+// pads only that, so a chained frame gave a torn block; it also copies
+// with rte_pktmbuf_copy, which walks pkt_len bytes and ran off the end of a
+// chain whose segments hold fewer (net_pcap's RX of a record over 65,535
+// bytes: SIGSEGV). It names interfaces after the kernel ifindex or "dpdk:N"
+// too, and only for the ports that exist when the file is opened.
+//
+// The writer never trusts a chain: it walks only the segments that exist,
+// so the capture length is what the chain holds (at most pkt_len, the
+// session's truncation and kMaxCaptureLen), and the original length is
+// pkt_len.
 //
 // Files: the first is FILE, then FILE.1, FILE.2, ...; each open takes the
 // first of these names that does not exist (O_CREAT|O_EXCL|O_NOFOLLOW under
@@ -27,7 +37,6 @@
 #include <cstdint>
 
 #include <rte_mbuf.h>
-#include <rte_mempool.h>
 
 #include "vswitch/dataplane/lcore_stats.h"
 #include "vswitch/dataplane/snapshot.h"
@@ -41,10 +50,18 @@ class PcapngWriter {
   // Distinct source vports per file; one more rotates to a new file.
   static constexpr uint32_t kMaxInterfaces = 256;
 
+  // The longest capture of one packet: Wireshark and libpcap refuse a
+  // larger packet (WTAP_MAX_PACKET_SIZE_STANDARD, MAXIMUM_SNAPLEN). Longer
+  // copies are cut to it and counted as truncated.
+  static constexpr uint32_t kMaxCaptureLen = 262144;
+  // iovecs per writev (IOV_MAX). A burst that needs more is written with
+  // several; one copy of more segments is cut where they run out.
+  static constexpr int kMaxIov = 1024;
+
   // `dir_fd` is the capture directory (duplicated; the caller keeps its
   // own). `file` has been validated (no '/', not "." or "..").
-  // `rotate_bytes` 0 = never. `pool` makes the packet-block copies.
-  PcapngWriter(int dir_fd, const char* file, uint64_t rotate_bytes, rte_mempool* pool);
+  // `rotate_bytes` 0 = never.
+  PcapngWriter(int dir_fd, const char* file, uint64_t rotate_bytes);
   ~PcapngWriter();
   PcapngWriter(const PcapngWriter&) = delete;
   PcapngWriter& operator=(const PcapngWriter&) = delete;
@@ -54,10 +71,12 @@ class PcapngWriter {
   int Open();
 
   // Hot path (encap lcore). Writes `n` copies (consumed: freed in every
-  // case) with one writev. Counts in `dest` and per session slot in
-  // `sessions`: sent_packets, sent_bytes (bytes written to the file),
-  // truncated (cut to the session's truncate_bytes), clone_failed (no mbuf
-  // for the packet block), tx_dropped (the write failed).
+  // case) with one writev (more when their segments exceed kMaxIov).
+  // Counts in `dest` and per session slot in `sessions`: sent_packets,
+  // sent_bytes (bytes written to the file), truncated (captured less than
+  // the frame: the session's truncate_bytes, kMaxCaptureLen, or a chain
+  // shorter than its pkt_len), clone_failed (no room for another
+  // interface in the file), tx_dropped (the write failed).
   void Write(const Snapshot& snap, rte_mbuf** copies, uint16_t n, MirrorSlotCounters& dest,
              MirrorSlotCounters* sessions);
 
@@ -76,13 +95,16 @@ class PcapngWriter {
   // The interface id of `vport_id` in the current file; appends its
   // interface block to the pending iovecs when it is new. -1 when the file
   // has no room for another interface.
-  int64_t InterfaceFor(const Snapshot& snap, uint32_t vport_id, iovec* iov, int* n_iov);
+  int64_t InterfaceFor(const Snapshot& snap, uint32_t vport_id);
+  // Writes the pending iovecs and counts the copies they hold; on failure
+  // the file is finished and the next one opened. Returns false when the
+  // write failed.
+  bool FlushPending(MirrorSlotCounters& dest, MirrorSlotCounters* sessions);
 
   int dir_fd_ = -1;
   int fd_ = -1;
   char file_[kMaxNameLen + 1] = {};
   uint64_t rotate_bytes_;
-  rte_mempool* pool_;
   uint64_t file_bytes_ = 0;
   // Time base taken in Open(): a TSC value, the wall clock then (ns), TSC Hz.
   uint64_t base_tsc_ = 0;
@@ -94,10 +116,24 @@ class PcapngWriter {
   // Interfaces of the current file: vport ids in IDB order.
   uint32_t n_ifaces_ = 0;
   uint32_t iface_vport_[kMaxInterfaces] = {};
-  // Interface blocks built during one Write (at most one per copy).
+  // Interface blocks built since the last flush (at most one per copy).
   static constexpr size_t kIdbMax = 160;
   uint8_t idb_[kMaxBurst][kIdbMax] = {};
   uint16_t n_idb_ = 0;
+  // EPB header (7 words) and trailer (padding, flags option, end of
+  // options, length) of each pending copy.
+  static constexpr size_t kEpbHeadLen = 28;
+  static constexpr size_t kEpbTailMax = 3 + 8 + 4 + 4;
+  uint8_t epb_head_[kMaxBurst][kEpbHeadLen] = {};
+  uint8_t epb_tail_[kMaxBurst][kEpbTailMax + 1] = {};
+  // What the next writev sends, and the copies whose bytes it points at
+  // (freed once written), with their session slot and block length.
+  iovec iov_[kMaxIov] = {};
+  int n_iov_ = 0;
+  rte_mbuf* pending_[kMaxBurst] = {};
+  uint16_t pending_slot_[kMaxBurst] = {};
+  uint32_t pending_len_[kMaxBurst] = {};
+  uint16_t n_pending_ = 0;
 };
 
 }  // namespace vswitch::dataplane

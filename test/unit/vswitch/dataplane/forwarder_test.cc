@@ -494,6 +494,57 @@ TEST_F(ForwarderTest, RuntDoesNotStopTheRestOfTheBurst) {
   EXPECT_EQ(Drops(kA, DropReason::kRunt), 1u);
 }
 
+// A chain that is not what its header says (net_pcap's RX of a record over
+// 65,535 bytes: pkt_len 80,116, segments holding 14,580) is dropped at RX as
+// bad_chain before anything walks it; consistent chains around it go on.
+TEST_F(ForwarderTest, InconsistentChainIsDroppedAsBadChainRestOfBurstGoes) {
+  const auto good = UdpFrame(kMacB, kMacA);
+  const auto big = UdpFrame(kMacB, kMacA, 1, 2, 14580 - 42);
+  ASSERT_EQ(big.size(), 14580u);
+  const std::vector<size_t> cuts = {2048, 2048, 2048, 2048, 2048, 2048, 2048, 244};
+  rte_mbuf* pkts[6];
+  pkts[0] = vswitch::testing::MbufFromBytes(pool_, good);
+  pkts[1] = vswitch::testing::MbufChain(pool_, big, cuts);  // pkt_len beyond its segments.
+  pkts[2] = vswitch::testing::MbufChain(pool_, big, cuts);  // Consistent: switched.
+  pkts[3] = vswitch::testing::MbufChain(pool_, big, cuts);  // pkt_len short of them.
+  pkts[4] = vswitch::testing::MbufChain(pool_, big, cuts);  // nb_segs says more.
+  pkts[5] = vswitch::testing::MbufFromBytes(pool_, good);
+  for (rte_mbuf* m : pkts) {
+    ASSERT_NE(m, nullptr);
+  }
+  pkts[1]->pkt_len = 80116;
+  pkts[3]->pkt_len = 14000;
+  pkts[4]->nb_segs = 9;
+  forwarder_->HandleBurst(*snap_, ports_[kA], pkts, 6, 0);
+  forwarder_->Flush();
+  std::vector<std::vector<uint8_t>> at_b;
+  for (rte_mbuf* m : vswitch::testing::DrainPort(ports_[kB])) {
+    at_b.push_back(vswitch::testing::ChainBytes(m));
+    rte_pktmbuf_free(m);
+  }
+  EXPECT_THAT(at_b, ElementsAre(good, big, good));
+  EXPECT_EQ(Drops(kA, DropReason::kBadChain), 3u);
+  EXPECT_EQ(TotalDrops(ports_[kA]), 3u);
+  EXPECT_EQ(stats_->ports[ports_[kA]].rx_packets.Load(), 6u);
+}
+
+TEST_F(ForwarderTest, InconsistentChainOnUplinkIsNotHandedToTheArpRing) {
+  std::vector<uint8_t> padded = vswitch::testing::FrameBuilder()
+                                    .Eth(kBroadcast, kMacUnknown)
+                                    .EtherType(0x0806)
+                                    .Fill(28, 0x01)
+                                    .Build();
+  padded.resize(3000, 0);
+  rte_mbuf* m = vswitch::testing::MbufChain(pool_, padded, {2000, 1000});
+  ASSERT_NE(m, nullptr);
+  m->pkt_len = 70000;
+  forwarder_->HandleBurst(*snap_, ports_[kU], &m, 1, 0);
+  forwarder_->Flush();
+  EXPECT_THAT(ArpFrames(), IsEmpty());
+  EXPECT_EQ(Drops(kU, DropReason::kBadChain), 1u);
+  EXPECT_EQ(Drops(kU, DropReason::kUplinkRx), 0u);
+}
+
 TEST_F(ForwarderTest, MulticastSourceMacIsDropped) {
   const Mac mcast_src = {0x01, 0x00, 0x00, 0x00, 0x00, 0x01};
   Send(kA, {UdpFrame(kMacB, mcast_src)});
