@@ -123,6 +123,51 @@ def packet_seeds():
                   struct.pack("<HBBB", trunc, mtu, segs, flags) + data)
 
 
+# chain_fuzz: truncate (LE16), frame length (LE24), segments, layout seed,
+# lie (mode | (amount - 1) << 2), flags, then the pattern the frame repeats:
+# a BIG TCP IPv4 packet inside GENEVE (IPv4 total length 0: it cannot hold
+# the size), as Linux captures it with BIG TCP on.
+def big_tcp_geneve():
+    inner = bytes(Ether(src=A, dst=B) / IP(src="10.1.0.1", dst="10.1.0.2", len=0, flags="DF") /
+                  TCP(sport=40000, dport=5201, flags="A"))
+    outer = bytes(Ether(src=B, dst=A) / IP(src="192.0.2.1", dst="192.0.2.2", len=0) /
+                  UDP(sport=49152, dport=6081, len=0, chksum=0))
+    return outer + b"\x00\x00\x65\x58\x00\x00\x01\x00" + inner + bytes(range(256))
+
+
+def chain_seeds():
+    pattern = big_tcp_geneve()
+    seeds = [
+        # name, truncate, length, segments, seed, lie, flags
+        ("netpcap_80116", 0, 14580, 8, 1, 1 | 3 << 2, 1),  # pkt_len 80,116 over 14,580.
+        ("netpcap_80116_trunc", 128, 14580, 7, 2, 1 | 3 << 2, 0),
+        ("whole_14580", 0, 14580, 8, 3, 0, 1),
+        ("whole_60_1seg", 0, 60, 1, 0, 0, 0),
+        ("whole_257_2seg", 0, 257, 2, 4, 0, 2),
+        ("whole_2049", 0, 2049, 2, 5, 0, 1),
+        ("whole_9000_many", 0, 9000, 120, 6, 0, 3),
+        ("trunc2100_9000", 2100, 9000, 5, 7, 0, 0),
+        ("whole_65535", 0, 65535, 40, 8, 0, 1),
+        ("whole_65536", 0, 65536, 33, 9, 0, 0),
+        ("whole_80116", 0, 80116, 40, 10, 0, 1),
+        ("trunc64_80116", 64, 80116, 199, 11, 0, 2),
+        ("whole_262144", 0, 262144, 128, 12, 0, 1),
+        ("whole_max", 0, 0xffffff, 0, 13, 0, 0),
+        ("empty", 0, 0, 0, 0, 0, 0),
+        ("pktlen_plus3", 0, 3000, 3, 14, 2 | 3 << 2, 0),
+        ("pktlen_minus1", 0, 3000, 3, 15, 2 | 0 << 2, 1),
+        ("pktlen_single_plus", 0, 100, 1, 0, 2 | 1 << 2, 0),
+        ("nbsegs_plus", 0, 5000, 4, 16, 3 | 1 << 2, 1),
+        ("nbsegs_minus", 0, 5000, 4, 17, 3 | 0 << 2, 0),
+        ("nbsegs_single_plus", 0, 64, 1, 0, 3 | 1 << 2, 0),
+        ("lie_262144", 0, 262144, 130, 18, 1, 1),
+    ]
+    for name, trunc, length, segs, seed, lie, flags in seeds:
+        ctrl = struct.pack("<H", trunc) + struct.pack("<I", length)[:3] + bytes(
+            [segs, seed, lie, flags])
+        write("chain_fuzz", name, ctrl + (b"" if name == "empty" else pattern))
+
+
 BASE_CONFIG = """
 vnets { name: "blue" tenant: "t1" vni: 100 prefixes: "10.1.0.0/24" peers: "red" }
 vnets { name: "red" tenant: "t1" vni: 200 peers: "blue" }
@@ -214,6 +259,7 @@ def rpc_seeds():
 
 def main():
     packet_seeds()
+    chain_seeds()
     config_seeds()
     rpc_seeds()
 

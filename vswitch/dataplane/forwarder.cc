@@ -131,8 +131,8 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
       keys[i].MaskToL2();  // No filter looks past L2: many flows share an entry.
     }
     // Nothing downstream (mirror copies, pcapng, TX) may walk a chain that
-    // is not what its header says; a single segment costs this one compare.
-    if (pkts[i]->nb_segs != 1 && !ChainConsistent(pkts[i])) {
+    // is not what its header says; a single segment costs one branch.
+    if (BadChain(pkts[i])) {
       keys[i].flags = kKeyBadChain;
       keys[i].ether_type = 0;
     }

@@ -80,6 +80,35 @@ TEST_F(ChainCheckTest, CycleEndsTheWalk) {
   rte_pktmbuf_free(m);
 }
 
+TEST_F(ChainCheckTest, BadChainLetsWellFormedSingleSegmentsAndChainsThrough) {
+  rte_mbuf* one = Chain({60});
+  rte_mbuf* chain = Chain({2048, 100});
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(chain, nullptr);
+  EXPECT_FALSE(BadChain(one));
+  EXPECT_FALSE(BadChain(chain));
+  chain->pkt_len = 80000;
+  EXPECT_TRUE(BadChain(chain));
+  rte_pktmbuf_free(one);
+  rte_pktmbuf_free(chain);
+}
+
+// One segment whose pkt_len says more than it holds: rte_pktmbuf_copy
+// would step to a next segment that does not exist.
+TEST_F(ChainCheckTest, SingleSegmentWithPktLenBeyondItsDataIsBad) {
+  rte_mbuf* m = Chain({60});
+  ASSERT_NE(m, nullptr);
+  m->pkt_len = 61;
+  EXPECT_TRUE(BadChain(m));
+  m->pkt_len = 59;
+  EXPECT_TRUE(BadChain(m));
+  m->pkt_len = 60;
+  m->nb_segs = 2;
+  EXPECT_TRUE(BadChain(m));
+  m->nb_segs = 1;
+  rte_pktmbuf_free(m);
+}
+
 TEST_F(ChainCheckTest, SegmentPastItsBufferFails) {
   rte_mbuf* m = Chain({100, 100});
   ASSERT_NE(m, nullptr);

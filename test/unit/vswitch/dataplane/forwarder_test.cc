@@ -502,20 +502,22 @@ TEST_F(ForwarderTest, InconsistentChainIsDroppedAsBadChainRestOfBurstGoes) {
   const auto big = UdpFrame(kMacB, kMacA, 1, 2, 14580 - 42);
   ASSERT_EQ(big.size(), 14580u);
   const std::vector<size_t> cuts = {2048, 2048, 2048, 2048, 2048, 2048, 2048, 244};
-  rte_mbuf* pkts[6];
+  rte_mbuf* pkts[7];
   pkts[0] = vswitch::testing::MbufFromBytes(pool_, good);
   pkts[1] = vswitch::testing::MbufChain(pool_, big, cuts);  // pkt_len beyond its segments.
   pkts[2] = vswitch::testing::MbufChain(pool_, big, cuts);  // Consistent: switched.
   pkts[3] = vswitch::testing::MbufChain(pool_, big, cuts);  // pkt_len short of them.
   pkts[4] = vswitch::testing::MbufChain(pool_, big, cuts);  // nb_segs says more.
   pkts[5] = vswitch::testing::MbufFromBytes(pool_, good);
+  pkts[6] = vswitch::testing::MbufFromBytes(pool_, good);  // One segment, pkt_len beyond it.
   for (rte_mbuf* m : pkts) {
     ASSERT_NE(m, nullptr);
   }
   pkts[1]->pkt_len = 80116;
   pkts[3]->pkt_len = 14000;
   pkts[4]->nb_segs = 9;
-  forwarder_->HandleBurst(*snap_, ports_[kA], pkts, 6, 0);
+  pkts[6]->pkt_len = 70000;
+  forwarder_->HandleBurst(*snap_, ports_[kA], pkts, 7, 0);
   forwarder_->Flush();
   std::vector<std::vector<uint8_t>> at_b;
   for (rte_mbuf* m : vswitch::testing::DrainPort(ports_[kB])) {
@@ -523,9 +525,9 @@ TEST_F(ForwarderTest, InconsistentChainIsDroppedAsBadChainRestOfBurstGoes) {
     rte_pktmbuf_free(m);
   }
   EXPECT_THAT(at_b, ElementsAre(good, big, good));
-  EXPECT_EQ(Drops(kA, DropReason::kBadChain), 3u);
-  EXPECT_EQ(TotalDrops(ports_[kA]), 3u);
-  EXPECT_EQ(stats_->ports[ports_[kA]].rx_packets.Load(), 6u);
+  EXPECT_EQ(Drops(kA, DropReason::kBadChain), 4u);
+  EXPECT_EQ(TotalDrops(ports_[kA]), 4u);
+  EXPECT_EQ(stats_->ports[ports_[kA]].rx_packets.Load(), 7u);
 }
 
 TEST_F(ForwarderTest, InconsistentChainOnUplinkIsNotHandedToTheArpRing) {
