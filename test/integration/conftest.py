@@ -571,3 +571,47 @@ def wait_mempools_at(daemon, baseline, timeout=10.0):
                  what="mempools back at their baseline")
     except AssertionError as e:
         raise AssertionError(f"{e}: baseline {baseline}, now {mempools_in_use(daemon)}") from None
+
+
+# ------------------------------------------------------------ capture files
+
+def write_pcap_file(path, frames, snaplen=262144):
+    """Classic little-endian pcap (Ethernet), every record whole. The
+    default snap length is what tcpdump on Linux writes; libpcap cuts a
+    record longer than the header's snap length when reading."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, 1))
+        for fr in frames:
+            f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + bytes(fr))
+
+
+def tshark_packets(path, timeout=120):
+    """[(frame.len, frame.cap_len, bytes)] of every packet of a pcap or
+    pcapng file as tshark reads it; fails if tshark reports any error
+    (a torn block, a bad length) or exits non-zero."""
+    res = run(["tshark", "-r", str(path), "-T", "json", "-x"], check=False, timeout=timeout)
+    err = [ln for ln in res.stderr.splitlines()
+           if ln.strip() and not ln.startswith('Running as user "root"')]
+    assert res.returncode == 0 and not err, \
+        f"tshark -r {path}: rc {res.returncode}: {res.stderr[-2000:]}"
+    out = []
+    for p in json.loads(res.stdout or "[]"):
+        layers = p["_source"]["layers"]
+        frame = layers["frame"]
+        out.append((int(frame["frame.len"]), int(frame["frame.cap_len"]),
+                    bytes.fromhex(layers["frame_raw"][0])))
+    return out
+
+
+def port_counters(daemon):
+    """{vport name: {"rx": rx_packets, "tx": tx_packets, "drops": {reason: n}}}
+    from `vsctl --json show stats`."""
+    out = {}
+    for p in daemon.stats().get("ports", []):
+        out[p["name"]] = {
+            "rx": int(p.get("rx_packets", 0)),
+            "tx": int(p.get("tx_packets", 0)),
+            "drops": {x["reason"]: int(x.get("packets", 0)) for x in p.get("drops", [])
+                      if int(x.get("packets", 0))},
+        }
+    return out
