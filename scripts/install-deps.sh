@@ -25,6 +25,10 @@ PACKAGES=(
   ccache
   # test_quickstart.py runs README's commands with sudo as well.
   sudo
+  # test_capture_corpus.py: real-world captures shipped as test or example
+  # data (small, no dependencies beyond libpcap): gopacket's pcapng test
+  # suite and pcaps, pcapfix's damaged captures, dpkt's HTTP/DNS ones.
+  golang-github-google-gopacket-dev pcapfix python3-dpkt
 )
 # Optional, not needed by CI: clang and its libFuzzer runtime for
 # scripts/fuzz.sh (doc/fuzzing.md).
