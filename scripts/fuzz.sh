@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # Runs one fuzz target under real libFuzzer for a given time:
 #   scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]
-# TARGET: parser_fuzz, encap_fuzz, config_text_fuzz, rpc_request_fuzz.
+# TARGET: parser_fuzz, encap_fuzz, chain_fuzz, config_text_fuzz, rpc_request_fuzz.
 # Builds with Debian's clang into ./build-fuzz (-Dfuzzing=true, ASan +
 # UBSan, every library instrumented for coverage), starts from the
 # checked-in corpus test/fuzz/corpus/TARGET (read only) and keeps what it
 # finds in build-fuzz/corpus/TARGET; a crash is written to
 # build-fuzz/artifacts/TARGET-crash-<sha1> and ends the run with status 1.
-# See doc/fuzzing.md. Needs root (EAL of encap_fuzz; missing packages).
+# See doc/fuzzing.md. Needs root (EAL of encap_fuzz and chain_fuzz; missing packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
