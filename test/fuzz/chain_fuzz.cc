@@ -325,7 +325,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<uint8_t> out = CheckedChainBytes(sent[0]);
   FUZZ_CHECK(out.size() == kVxlanOverhead + inner, "sent %zu bytes, expected 50 + %u",
              out.size(), inner);
-  FUZZ_CHECK(std::memcmp(out.data() + kVxlanOverhead, frame.data(), inner) == 0,
+  FUZZ_CHECK(inner == 0 || std::memcmp(out.data() + kVxlanOverhead, frame.data(), inner) == 0,
              "inner bytes differ from the frame");
   vswitch::testing::FreeAll(sent);
   const MirrorSlotCounters& vx = stats->dests[kVxlanSlot];

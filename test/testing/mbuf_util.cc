@@ -65,7 +65,9 @@ rte_mbuf* MbufChain(rte_mempool* mp, std::span<const uint8_t> bytes,
       rte_pktmbuf_free(head);
       return nullptr;
     }
-    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes.data() + off, n);
+    if (n != 0) {  // An empty span may have no data pointer.
+      std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes.data() + off, n);
+    }
     m->data_len = static_cast<uint16_t>(n);
     m->pkt_len = static_cast<uint32_t>(n);
     off += n;
