@@ -81,8 +81,7 @@ TEST_F(MirrorResourcesTest, RingsPerWorkerWithoutAWriterForACollectorDestination
   EXPECT_EQ(rte_ring_lookup("mr_d5_w0"), nullptr);
 }
 
-// The only test that gets as far as the pcapng pool: "vswitch_pcapng" is
-// made once per process and never freed, as in the daemon.
+// A pcapng destination makes --capture_dir and opens its file there.
 TEST_F(MirrorResourcesTest, PcapngDestinationCreatesTheDirectoryAndItsFile) {
   MirrorResources mirror(1, 64, capture_dir_);
   absl::StatusOr<DestRings> rings =
