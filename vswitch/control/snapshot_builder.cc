@@ -47,7 +47,11 @@ uint64_t StructDigest(const Snapshot& snap, const std::vector<const v1::TapSessi
     const dataplane::PortInfo& pi = snap.ports[p];
     if (pi.present) {
       absl::StrAppend(&sig, p, ",", pi.admin_up, ",", pi.is_uplink, ",", pi.vnet_index, ",",
-                      snap.port_tx_sessions[p], ",", snap.port_rx_sessions[p], ";");
+                      snap.port_tx_sessions[p], ",", snap.port_rx_sessions[p], ",",
+                      pi.check_src_mac, ",", pi.check_src_ip, ";");
+      // The allowed sets decide spoofed_src verdicts of cached flows.
+      const dataplane::PortSecurity& ps = snap.port_security[p];
+      sig.append(reinterpret_cast<const char*>(&ps), sizeof(ps));
     }
   }
   for (const auto& v : snap.vnets) {
@@ -233,6 +237,18 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
                   "%s", vp.name().c_str());
     if (!pi.is_uplink) {
       pi.vnet_index = vnet_index.at(vp.vnet());
+      if (!vp.port_security_disabled()) {
+        // Validated before: at most kPortSecMax* of each, all parse.
+        dataplane::PortSecurity& ps = snap->port_security[rt.port_id];
+        for (const auto& m : vp.vm_macs()) {
+          std::memcpy(ps.macs[ps.n_macs++], net::ParseMac(m)->bytes.data(), 6);
+        }
+        for (const auto& ip : vp.ips()) {
+          ps.ips_be[ps.n_ips++] = rte_cpu_to_be_32(*net::ParseIpv4(ip));
+        }
+        pi.check_src_mac = ps.n_macs > 0;
+        pi.check_src_ip = ps.n_ips > 0;
+      }
       if (pi.admin_up) {
         snap->vnets[pi.vnet_index].flood_ports.push_back(rt.port_id);
       }

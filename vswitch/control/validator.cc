@@ -13,6 +13,7 @@
 #include "lib/status/status_macros.h"
 #include "vswitch/control/config_lookup.h"
 #include "vswitch/control/validator_fields.h"
+#include "vswitch/dataplane/snapshot.h"
 
 namespace vswitch::control {
 namespace {
@@ -21,6 +22,9 @@ using validator_internal::Invalid;
 using validator_internal::kMaxVni;
 using validator_internal::ParseUnicastMac;
 using validator_internal::WithField;
+
+constexpr int kMaxPortSecurityMacs = dataplane::kPortSecMaxMacs;
+constexpr int kMaxPortSecurityIps = dataplane::kPortSecMaxIps;
 
 const v1::VNet* FindVNet(const v1::Config& c, const std::string& name) {
   return FindByName(c.vnets(), name);
@@ -157,6 +161,9 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
     if (vport.vm_macs_size() > 0) {
       return Invalid(prefix + "vm_macs", "the uplink has no VM MACs");
     }
+    if (vport.ips_size() > 0) {
+      return Invalid(prefix + "ips", "the uplink has no VM addresses");
+    }
     for (const auto& other : config.vports()) {
       if (other.kind() == v1::VPORT_KIND_UPLINK) {
         return absl::FailedPreconditionError(absl::StrFormat(
@@ -222,6 +229,57 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
       return absl::AlreadyExistsError(
           absl::StrFormat("%s: '%s' is already a static entry of VNet '%s' (vport '%s')", field,
                           vport.vm_macs(i), vport.vnet(), *owner));
+    }
+  }
+  // The dataplane keeps a small allowed set per port (PortSecurity).
+  if (!vport.port_security_disabled() && vport.vm_macs_size() > kMaxPortSecurityMacs) {
+    return Invalid(prefix + "vm_macs",
+                   absl::StrFormat("%d MACs; port security takes at most %d (or set "
+                                   "port_security_disabled)",
+                                   vport.vm_macs_size(), kMaxPortSecurityMacs));
+  }
+  if (vport.ips_size() > kMaxPortSecurityIps) {
+    return Invalid(prefix + "ips", absl::StrFormat("%d addresses; at most %d", vport.ips_size(),
+                                                   kMaxPortSecurityIps));
+  }
+  const v1::VNet* vnet = FindVNet(config, vport.vnet());
+  std::set<uint32_t> own_ips;
+  for (int i = 0; i < vport.ips_size(); ++i) {
+    const std::string field = absl::StrFormat("%sips[%d]", prefix, i);
+    auto ip = net::ParseIpv4(vport.ips(i));
+    if (!ip.ok()) {
+      return WithField(field, ip.status());
+    }
+    const uint8_t first = static_cast<uint8_t>(*ip >> 24);
+    if (*ip == 0 || *ip == 0xffffffffu || first == 127 || (first >= 224)) {
+      return Invalid(field, absl::StrFormat("'%s' is not a unicast host address", vport.ips(i)));
+    }
+    if (!own_ips.insert(*ip).second) {
+      return Invalid(field, absl::StrFormat("'%s' listed twice", vport.ips(i)));
+    }
+    // A VNet's prefixes, when given, say where its VMs live: an address
+    // outside them is a typo.
+    bool inside = vnet->prefixes_size() == 0;
+    for (const auto& pfx : vnet->prefixes()) {
+      auto p = net::ParseIpv4Prefix(pfx);
+      inside = inside || (p.ok() && p->Contains(*ip));
+    }
+    if (!inside) {
+      return Invalid(field, absl::StrFormat("%s is outside every prefix of VNet '%s'",
+                                            vport.ips(i), vport.vnet()));
+    }
+    for (const auto& other : config.vports()) {
+      if (other.vnet() != vport.vnet() || other.name() == vport.name()) {
+        continue;
+      }
+      for (const auto& s : other.ips()) {
+        auto o = net::ParseIpv4(s);
+        if (o.ok() && *o == *ip) {
+          return absl::AlreadyExistsError(
+              absl::StrFormat("%s: %s is already an address of vport '%s' in VNet '%s'", field,
+                              vport.ips(i), other.name(), vport.vnet()));
+        }
+      }
     }
   }
   return absl::OkStatus();

@@ -17,7 +17,8 @@
   X(kNoOutputPort, "no_output_port")      /* flood in a VNet with no other port */    \
   X(kTxFull, "tx_full")                   /* the output queue refused the frame */   \
   X(kMtuExceeded, "mtu_exceeded")         /* longer than the output port takes */ \
-  X(kBadChain, "bad_chain")               /* mbuf chain disagrees with its pkt_len */
+  X(kBadChain, "bad_chain")               /* mbuf chain disagrees with its pkt_len */ \
+  X(kSpoofedSrc, "spoofed_src")           /* port security: not the VM's MAC/IP */
 
 namespace vswitch::dataplane {
 

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include <rte_arp.h>
 #include <rte_prefetch.h>
 
 #include "vswitch/dataplane/chain_check.h"
@@ -20,6 +21,63 @@ bool IsZero(const uint8_t* mac) {
 }
 
 Action Drop(DropReason r) { return Action{.kind = ActionKind::kDrop, .drop_reason = r}; }
+
+// Hot path (misses of secured ports, ARP only). The ARP sender of `m` (an
+// Ethernet/IPv4 ARP packet) is the port's own MAC and address; 0.0.0.0 is
+// an address probe (RFC 5227). Anything else, a short or non-IPv4 ARP
+// included, cannot be shown to be the VM's and is refused.
+bool ArpSenderAllowed(const PortInfo& pi, const PortSecurity& ps, const rte_mbuf* m) {
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t len = m->data_len;
+  uint32_t off = 12;
+  for (int i = 0; i <= kMaxVlanTags && len >= off + 2; ++i) {
+    uint16_t et;
+    std::memcpy(&et, p + off, 2);
+    off += 2;
+    if (et != RTE_BE16(RTE_ETHER_TYPE_VLAN) && et != RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
+      break;
+    }
+    off += 2;
+  }
+  if (len < off + sizeof(rte_arp_hdr)) {
+    return false;
+  }
+  const auto* arp = reinterpret_cast<const rte_arp_hdr*>(p + off);
+  if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+      arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
+      arp->arp_plen != 4) {
+    return false;
+  }
+  if (pi.check_src_mac && !ps.HasMac(arp->arp_data.arp_sha.addr_bytes)) {
+    return false;
+  }
+  uint32_t sip;
+  std::memcpy(&sip, &arp->arp_data.arp_sip, 4);
+  return !pi.check_src_ip || sip == 0 || ps.HasIp(sip);
+}
+
+// Hot path (misses of secured ports only). Is what `k` says about the
+// sender the port's own? ARP is judged on its sender fields, which the key
+// lacks: *per_packet is set, and the verdict must not be cached.
+bool SourceAllowed(const Snapshot& snap, uint16_t in_port, const PacketKey& k, const rte_mbuf* m,
+                   bool* per_packet) {
+  const PortInfo& pi = snap.ports[in_port];
+  const PortSecurity& ps = snap.port_security[in_port];
+  if (pi.check_src_mac && !ps.HasMac(k.src_mac)) {
+    return false;
+  }
+  if (k.ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+    // The key keeps the IPv4 source on such a port (MaskToL2(keep_src_ip));
+    // a header that did not parse cannot be shown to be the VM's. 0.0.0.0
+    // is a DHCP client without an address yet.
+    return !pi.check_src_ip || ((k.flags & kKeyIpv4) != 0 && (k.src_ip == 0 || ps.HasIp(k.src_ip)));
+  }
+  if (k.ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+    *per_packet = true;
+    return ArpSenderAllowed(pi, ps, m);
+  }
+  return true;
+}
 
 // Hot path. An entry cached under an older snapshot is still right when
 // nothing it was decided on changed since: no change outside the FDB, and
@@ -128,7 +186,9 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     rx_bytes += pkts[i]->pkt_len;
     ParseKey(pkts[i], in_port, &keys[i]);
     if (!snap.key_l3l4) {
-      keys[i].MaskToL2();  // No filter looks past L2: many flows share an entry.
+      // No filter looks past L2: many flows share an entry. Port security
+      // still needs the IPv4 source of a port whose addresses are checked.
+      keys[i].MaskToL2(pi.check_src_ip);
     }
     // Nothing downstream (mirror copies, pcapng, TX) may walk a chain that
     // is not what its header says; a single segment costs one branch.
@@ -179,7 +239,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     }
   }
   if (n_miss > 0) {
-    SlowPath(snap, in_port, pi.vnet_index, keys, hashes, miss, n_miss, actions, now_tsc);
+    SlowPath(snap, in_port, pi.vnet_index, pkts, keys, hashes, miss, n_miss, actions, now_tsc);
   }
   for (uint16_t i = 0; i < n; ++i) {
     Execute(snap, in_port, pkts[i], actions[i], now_tsc);
@@ -188,8 +248,11 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
 
 // Hot path (misses only).
 void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_index,
-                         const PacketKey* keys, const uint32_t* hashes, const uint16_t* miss,
-                         uint16_t n_miss, Action* actions, uint64_t now_tsc) {
+                         rte_mbuf* const* pkts, const PacketKey* keys, const uint32_t* hashes,
+                         const uint16_t* miss, uint16_t n_miss, Action* actions,
+                         uint64_t now_tsc) {
+  const PortInfo& pi = snap.ports[in_port];
+  const bool secured = pi.check_src_mac || pi.check_src_ip;
   FdbKey dst_keys[kMaxBurst];
   FdbKey src_keys[kMaxBurst];
   const void* dst_ptrs[kMaxBurst];
@@ -231,9 +294,14 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
       continue;
     }
     Action a;
+    bool per_packet = false;
     const bool bad_src = IsMulticast(k.src_mac) || IsZero(k.src_mac);
+    const bool spoofed =
+        !bad_src && secured && !SourceAllowed(snap, in_port, k, pkts[i], &per_packet);
     if (bad_src) {
       a = Drop(DropReason::kBadSrcMac);
+    } else if (spoofed) {
+      a = Drop(DropReason::kSpoofedSrc);
     } else if (IsMulticast(k.dst_mac)) {
       a = Action{.kind = ActionKind::kFlood, .vnet_index = vnet_index};
     } else if ((dst_hits >> j) & 1) {
@@ -253,8 +321,10 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
     }
 
     // Learning: a static entry always wins; a learned one moves with the MAC.
+    // A port whose MACs are checked sends only from its static entries, and
+    // a refused frame teaches nothing.
     bool learn_src = false;
-    if (!bad_src) {
+    if (!bad_src && !spoofed && !pi.check_src_mac) {
       if ((src_hits >> j) & 1) {
         const uintptr_t v = reinterpret_cast<uintptr_t>(src_data[j]);
         learn_src = !FdbIsStatic(v);
@@ -275,7 +345,9 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
       a.rx_match = rx_match[j];
     }
     actions[i] = a;
-    cache_.Insert(snap.cache_tag, k, hashes[i], a, now_tsc, snap.struct_tag);
+    if (!per_packet) {
+      cache_.Insert(snap.cache_tag, k, hashes[i], a, now_tsc, snap.struct_tag);
+    }
   }
 }
 

@@ -50,12 +50,17 @@ struct PacketKey {
   }
 
   // Keeps only what L2 switching decides on, so many L3 flows between the
-  // same MACs share one cache entry when nothing needs L3/L4.
-  void MaskToL2() {
-    src_ip = dst_ip = 0;
+  // same MACs share one cache entry when nothing needs L3/L4. With
+  // keep_src_ip (a port whose IPv4 sources are checked) the source address
+  // and kKeyIpv4 stay, so the check sees them and a cached verdict is per
+  // source address; no extra branch either way.
+  void MaskToL2(bool keep_src_ip = false) {
+    const uint32_t ip_mask = keep_src_ip ? ~uint32_t{0} : 0;
+    src_ip &= ip_mask;
+    dst_ip = 0;
     src_port = dst_port = 0;
     proto = 0;
-    flags &= kKeyL2;
+    flags &= static_cast<uint8_t>(kKeyL2 | (keep_src_ip ? kKeyIpv4 : 0));
   }
 };
 static_assert(sizeof(PacketKey) == 32);

@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include <rte_acl.h>
@@ -57,6 +58,39 @@ struct PortInfo {
   // Longest frame (pkt_len) the port's device sends. A longer one is dropped
   // before TX (`mtu_exceeded`): the TAP PMD would stop the whole burst at it.
   uint32_t max_frame = UINT32_MAX;
+  // Port security (Snapshot::port_security has the allowed sets): the
+  // source MAC / IPv4 source of what the VM sends must be its own.
+  bool check_src_mac = false;
+  bool check_src_ip = false;
+};
+
+// Port security limits; the validator refuses more.
+inline constexpr int kPortSecMaxMacs = 8;
+inline constexpr int kPortSecMaxIps = 8;
+
+// What a secured port may send from. Read on flow-cache misses only.
+struct PortSecurity {
+  uint8_t n_macs = 0;
+  uint8_t n_ips = 0;
+  uint8_t macs[kPortSecMaxMacs][6] = {};
+  uint32_t ips_be[kPortSecMaxIps] = {};  // Network byte order, as in PacketKey.
+
+  bool HasMac(const uint8_t* mac) const {
+    for (uint8_t i = 0; i < n_macs; ++i) {
+      if (std::memcmp(macs[i], mac, 6) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+  bool HasIp(uint32_t ip_be) const {
+    for (uint8_t i = 0; i < n_ips; ++i) {
+      if (ips_be[i] == ip_be) {
+        return true;
+      }
+    }
+    return false;
+  }
 };
 
 struct VnetInfo {
@@ -143,6 +177,7 @@ struct Snapshot {
   uint64_t struct_digest = 0;
   std::array<uint64_t, kFdbEpochBuckets> fdb_digest{};
   std::array<PortInfo, kMaxPorts> ports{};
+  std::array<PortSecurity, kMaxPorts> port_security{};
   // The vport's name per port ("" = none): interface names in pcapng files.
   // Cold: only the encap worker reads it, once per vport per file.
   std::array<std::array<char, 33>, kMaxPorts> vport_names{};

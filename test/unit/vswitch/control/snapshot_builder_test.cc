@@ -363,6 +363,55 @@ TEST_F(SnapshotBuilderTest, PortChangeRetagsEveryFlow) {
   EXPECT_EQ((*b)->struct_tag, (*b)->cache_tag);
 }
 
+TEST_F(SnapshotBuilderTest, PortSecurityCarriesTheVportsMacsAndAddresses) {
+  config_.mutable_vports(1)->add_ips("10.1.0.1");  // vm1
+  config_.mutable_vports(1)->add_ips("10.1.0.2");
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  const dataplane::PortInfo& pi = (*snap)->ports[kVm1Port];
+  EXPECT_TRUE(pi.check_src_mac);
+  EXPECT_TRUE(pi.check_src_ip);
+  const dataplane::PortSecurity& ps = (*snap)->port_security[kVm1Port];
+  ASSERT_EQ(ps.n_macs, 1);
+  EXPECT_TRUE(ps.HasMac(net::ParseMac(kVm1Mac)->bytes.data()));
+  ASSERT_EQ(ps.n_ips, 2);
+  EXPECT_EQ(ps.ips_be[0], rte_cpu_to_be_32(0x0a010001));
+  EXPECT_EQ(ps.ips_be[1], rte_cpu_to_be_32(0x0a010002));
+  // vm4: MACs only; vm3: neither (learns); the uplink: never.
+  EXPECT_TRUE((*snap)->ports[kVm4Port].check_src_mac);
+  EXPECT_FALSE((*snap)->ports[kVm4Port].check_src_ip);
+  EXPECT_FALSE((*snap)->ports[kVm3Port].check_src_mac || (*snap)->ports[kVm3Port].check_src_ip);
+  EXPECT_FALSE((*snap)->ports[kUplinkPort].check_src_mac);
+}
+
+TEST_F(SnapshotBuilderTest, PortSecurityOffChecksNothingButKeepsVmMacsStatic) {
+  config_.mutable_vports(1)->add_ips("10.1.0.1");
+  config_.mutable_vports(1)->set_port_security_disabled(true);
+  auto snap = Build();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_FALSE((*snap)->ports[kVm1Port].check_src_mac);
+  EXPECT_FALSE((*snap)->ports[kVm1Port].check_src_ip);
+  EXPECT_EQ((*snap)->port_security[kVm1Port].n_macs, 0);
+  auto v = Fdb(**snap, kBlue, kVm1Mac);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_TRUE(dataplane::FdbIsStatic(*v));
+}
+
+// Cached spoofed_src verdicts depend on the allowed sets.
+TEST_F(SnapshotBuilderTest, AddressChangeRetagsEveryFlow) {
+  config_.mutable_vports(1)->add_ips("10.1.0.1");
+  auto a = Build();
+  ASSERT_THAT(a, IsOk());
+  config_.mutable_vports(1)->set_ips(0, "10.1.0.9");
+  auto b = Build(1, a->get());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ((*b)->struct_tag, (*b)->cache_tag);
+  config_.mutable_vports(1)->set_port_security_disabled(true);
+  auto c = Build(1, b->get());
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ((*c)->struct_tag, (*c)->cache_tag);
+}
+
 TEST_F(SnapshotBuilderTest, ManyLearnedEntriesFitTheTable) {
   for (uint64_t i = 0; i < 5000; ++i) {
     learned_.Learn(11, 0x020000100000 + i, kVm3Port, kNow);

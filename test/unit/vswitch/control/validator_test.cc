@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "lib/status/testing/matchers.h"
 
@@ -548,6 +549,110 @@ TEST(ValidateConfigTest, TwoFdbEntriesForSameMacConflict) {
   *c.add_fdb() = MakeFdb("blue", "02:00:00:00:00:08", "vm1");
   *c.add_fdb() = MakeFdb("blue", "02:00:00:00:00:08", "vm1");
   EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("fdb[1].mac")));
+}
+
+// ---------------------------------------------------------------- port security
+
+// vm2 in blue (prefix 10.1.0.0/24 when `prefixed`) with `ips`.
+v1::Config PortSecurityConfig(bool prefixed) {
+  v1::Config c = BaseConfig();
+  if (prefixed) {
+    c.mutable_vnets(0)->add_prefixes("10.1.0.0/24");
+  }
+  c.mutable_vports(0)->add_ips("10.1.0.1");
+  return c;
+}
+
+v1::VPort VmWithIps(const std::vector<std::string>& ips) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  p.add_vm_macs("02:00:00:00:00:02");
+  for (const auto& ip : ips) {
+    p.add_ips(ip);
+  }
+  return p;
+}
+
+TEST(ValidatePortSecurityTest, AddressesInsideThePrefixAreAccepted) {
+  EXPECT_THAT(ValidateVPort(VmWithIps({"10.1.0.2", "10.1.0.3"}), PortSecurityConfig(true),
+                            "vport.", false),
+              IsOk());
+}
+
+TEST(ValidatePortSecurityTest, AnyUnicastAddressIsAcceptedInVnetWithoutPrefixes) {
+  EXPECT_THAT(ValidateVPort(VmWithIps({"192.0.2.7"}), PortSecurityConfig(false), "vport.", false),
+              IsOk());
+}
+
+TEST(ValidatePortSecurityTest, UnparsableAddressNamesIndex) {
+  EXPECT_THAT(ValidateVPort(VmWithIps({"10.1.0.2", "10.1.0"}), PortSecurityConfig(true), "vport.",
+                            false),
+              StatusIs(kInvalid, HasSubstr("vport.ips[1]")));
+}
+
+TEST(ValidatePortSecurityTest, NonUnicastAddressIsInvalid) {
+  for (const char* ip : {"0.0.0.0", "255.255.255.255", "224.0.0.1", "127.0.0.1"}) {
+    SCOPED_TRACE(ip);
+    EXPECT_THAT(ValidateVPort(VmWithIps({ip}), PortSecurityConfig(false), "vport.", false),
+                StatusIs(kInvalid, AllOf(HasSubstr("vport.ips[0]"), HasSubstr(ip))));
+  }
+}
+
+TEST(ValidatePortSecurityTest, AddressListedTwiceIsInvalid) {
+  EXPECT_THAT(ValidateVPort(VmWithIps({"10.1.0.2", "10.1.0.2"}), PortSecurityConfig(true),
+                            "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.ips[1]"), HasSubstr("twice"))));
+}
+
+TEST(ValidatePortSecurityTest, AddressOutsideTheVnetPrefixesIsInvalid) {
+  EXPECT_THAT(ValidateVPort(VmWithIps({"10.2.0.2"}), PortSecurityConfig(true), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.ips[0]"), HasSubstr("outside"),
+                                       HasSubstr("'blue'"))));
+}
+
+TEST(ValidatePortSecurityTest, AddressOfAnotherVportOfTheVnetIsAlreadyExists) {
+  EXPECT_THAT(ValidateVPort(VmWithIps({"10.1.0.1"}), PortSecurityConfig(true), "vport.", false),
+              StatusIs(kExists, AllOf(HasSubstr("vport.ips[0]"), HasSubstr("'vm1'"))));
+}
+
+TEST(ValidatePortSecurityTest, SameAddressInAnotherVnetIsAccepted) {
+  v1::VPort p = MakeVm("vm2", "red");
+  p.add_ips("10.1.0.1");
+  EXPECT_THAT(ValidateVPort(p, PortSecurityConfig(false), "vport.", false), IsOk());
+}
+
+TEST(ValidatePortSecurityTest, NineAddressesAreTooMany) {
+  std::vector<std::string> ips;
+  for (int i = 2; i < 11; ++i) {
+    ips.push_back("10.1.0." + std::to_string(i));
+  }
+  EXPECT_THAT(ValidateVPort(VmWithIps(ips), PortSecurityConfig(true), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.ips"), HasSubstr("at most 8"))));
+}
+
+TEST(ValidatePortSecurityTest, NineMacsNeedPortSecurityOff) {
+  v1::VPort p = MakeVm("vm2", "blue");
+  for (int i = 0; i < 9; ++i) {
+    p.add_vm_macs("02:00:00:00:01:0" + std::to_string(i));
+  }
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false),
+              StatusIs(kInvalid, AllOf(HasSubstr("vport.vm_macs"), HasSubstr("at most 8"),
+                                       HasSubstr("port_security_disabled"))));
+  p.set_port_security_disabled(true);
+  EXPECT_THAT(ValidateVPort(p, BaseConfig(), "vport.", false), IsOk());
+}
+
+TEST(ValidatePortSecurityTest, UplinkTakesNoAddresses) {
+  v1::Config c = BaseConfig();
+  c.mutable_vports()->RemoveLast();
+  v1::VPort up = MakeUplink("up1");
+  up.add_ips("10.1.0.9");
+  EXPECT_THAT(ValidateVPort(up, c, "vport.", false), StatusIs(kInvalid, HasSubstr("vport.ips")));
+}
+
+TEST(ValidatePortSecurityTest, DuplicateAddressInWholeConfigNamesSecondVport) {
+  v1::Config c = PortSecurityConfig(true);
+  *c.add_vports() = VmWithIps({"10.1.0.1"});
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("vports[2].ips[0]")));
 }
 
 }  // namespace

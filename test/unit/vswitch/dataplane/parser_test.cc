@@ -372,5 +372,23 @@ TEST_F(ParserTest, MaskToL2KeepsOnlyL2Fields) {
   }()));
 }
 
+// Port security checks the IPv4 source of some ports on L2 keys.
+TEST_F(ParserTest, MaskToL2KeepingSourceIpKeepsOnlyItBesideL2) {
+  PacketKey k = Parse(UdpFrame(kDst, kSrc, 1, 2));
+  const uint32_t src_ip = k.src_ip;
+  ASSERT_NE(src_ip, 0u);
+  k.MaskToL2(/*keep_src_ip=*/true);
+  EXPECT_EQ(k.flags, kKeyL2 | kKeyIpv4);
+  EXPECT_EQ(k.src_ip, src_ip);
+  EXPECT_EQ(k.dst_ip, 0u);
+  EXPECT_EQ(k.src_port, 0);
+  EXPECT_EQ(k.proto, 0);
+  EXPECT_TRUE(k.Equals([&] {
+    PacketKey o = Parse(UdpFrame(kDst, kSrc, 9, 9));
+    o.MaskToL2(true);
+    return o;
+  }()));
+}
+
 }  // namespace
 }  // namespace vswitch::dataplane
