@@ -197,12 +197,18 @@ void Printer::PrintVPorts(const v1::ListVPortsResponse& reply) {
                    {"PORT", true},
                    {"MAC"},
                    {"LINK"},
-                   {"ADMIN"}});
+                   {"ADMIN"},
+                   {"IPS"},
+                   {"PORT-SECURITY"}});
   for (const v1::VPort& vport : reply.vports()) {
+    // on: sends only from its vm_macs/ips; off: switched off; -: nothing to check.
+    const bool checked = vport.kind() == v1::VPORT_KIND_VM &&
+                         (vport.vm_macs_size() > 0 || vport.ips_size() > 0);
+    const char* security = vport.port_security_disabled() ? "off" : checked ? "on" : "-";
     table.AddRow({absl::StrCat(vport.id()), vport.name(), KindName(vport.kind()),
                   OrDash(vport.vnet()), vport.driver(), absl::StrCat(vport.port_id()),
                   OrDash(vport.mac()), vport.link_up() ? "up" : "down",
-                  AdminName(vport.admin_state())});
+                  AdminName(vport.admin_state()), JoinOrDash(vport.ips()), security});
   }
   table.Render(out_);
 }

@@ -107,12 +107,18 @@ void AppendVPortCommands(std::vector<Command>* c) {
        .args = {Positional("NAME"), Keyword("vnet", "VNET", VT::kVNetName),
                 Keyword("driver", "SPEC", VT::kDriverSpec),
                 Keyword("mac", "MAC", VT::kMac, Occurs::kRepeated),
+                Keyword("ip", "IP", VT::kText, Occurs::kRepeated),
                 Keyword("queues", "N", VT::kUint32, Occurs::kOptional),
-                Choice("admin", {"up", "down"}, Occurs::kOptional)},
+                Choice("admin", {"up", "down"}, Occurs::kOptional),
+                Choice("port-security", {"on", "off"}, Occurs::kOptional)},
        .help = "Add a VM's vport to a VNet.",
        .usage = std::string("SPEC is \"DRIVER[:key=value[,key=value...]]\":\n") + kDriverHelp +
                 "Each `mac` is a MAC of the VM behind the vport; it becomes a static FDB\n"
-                "entry. `queues` is 1..16 (default 1); `admin` defaults to up.",
+                "entry. Each `ip` is an IPv4 address of the VM, inside the VNet's prefixes.\n"
+                "With macs or ips, port security (default on) drops what the VM sends from\n"
+                "another MAC or address (drop reason spoofed_src); `port-security off` lets\n"
+                "it send from any and learns its MACs. At most 8 of each.\n"
+                "`queues` is 1..16 (default 1); `admin` defaults to up.",
        .rpc = "AddVPort"},
       &Stub::AddVPort,
       [](const Args& args, v1::AddVPortRequest* request) {
@@ -124,6 +130,11 @@ void AppendVPortCommands(std::vector<Command>* c) {
         for (const std::string& mac : args.Values("mac")) {
           vport->add_vm_macs(mac);
         }
+        for (const std::string& ip : args.Values("ip")) {
+          vport->add_ips(ip);
+        }
+        vport->set_port_security_disabled(args.Has("port-security") &&
+                                          args.Value("port-security") == "off");
         vport->set_queues(args.Uint32("queues"));
         vport->set_admin_state(AdminStateOf(args));
       },

@@ -91,6 +91,18 @@ TEST(CommandTableTest, AddVPortBuildsVmVPort) {
   EXPECT_FALSE(vport.has_uplink());
 }
 
+TEST(CommandTableTest, AddVPortTakesAddressesAndPortSecurity) {
+  v1::AddVPortRequest request = BuildRequest<v1::AddVPortRequest>(
+      {"add", "vport", "vm1", "vnet", "blue", "driver", "null", "mac", "02:00:00:00:00:01", "ip",
+       "10.1.0.5", "ip", "10.1.0.6", "port-security", "off"});
+  EXPECT_THAT(request.vport().ips(), ::testing::ElementsAre("10.1.0.5", "10.1.0.6"));
+  EXPECT_TRUE(request.vport().port_security_disabled());
+  EXPECT_FALSE(BuildRequest<v1::AddVPortRequest>({"add", "vport", "vm1", "vnet", "blue", "driver",
+                                                  "null", "port-security", "on"})
+                   .vport()
+                   .port_security_disabled());
+}
+
 TEST(CommandTableTest, AddVPortLeavesDefaultsToTheDaemon) {
   v1::AddVPortRequest request =
       BuildRequest<v1::AddVPortRequest>({"add", "vport", "vm1", "vnet", "blue", "driver", "null"});
@@ -488,7 +500,8 @@ TEST(CommandTableTest, SynopsesMatchTheDocumentedSyntax) {
   EXPECT_THAT(
       synopses,
       ::testing::IsSupersetOf(
-          {"add vport NAME vnet VNET driver SPEC [mac MAC]... [queues N] [admin up|down]",
+          {"add vport NAME vnet VNET driver SPEC [mac MAC]... [ip IP]... [queues N] [admin up|down] "
+           "[port-security on|off]",
            "add uplink NAME driver SPEC ip CIDR [gateway IP] [mtu N]",
            "set vport NAME admin up|down", "add fdb VNET MAC VPORT", "flush fdb [VNET] [static]",
            "add destination NAME vnet VNET [vni N] [collector IP]... [port N] [mark] [pcapng FILE] "
