@@ -51,7 +51,10 @@ uint64_t StructDigest(const Snapshot& snap, const std::vector<const v1::TapSessi
                       pi.check_src_mac, ",", pi.check_src_ip, ";");
       // The allowed sets decide spoofed_src verdicts of cached flows.
       const dataplane::PortSecurity& ps = snap.port_security[p];
-      sig.append(reinterpret_cast<const char*>(&ps), sizeof(ps));
+      // (Field by field: the struct has padding.)
+      absl::StrAppend(&sig, ps.n_macs, ",", ps.n_ips, ",");
+      sig.append(reinterpret_cast<const char*>(ps.macs), sizeof(ps.macs));
+      sig.append(reinterpret_cast<const char*>(ps.ips_be), sizeof(ps.ips_be));
     }
   }
   for (const auto& v : snap.vnets) {

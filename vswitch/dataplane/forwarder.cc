@@ -179,6 +179,8 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
   for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) {
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   }
+  // Loaded once: the parse loop's byte stores could alias the snapshot.
+  const bool keep_src_ip = pi.check_src_ip;
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) {
       rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
@@ -188,7 +190,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     if (!snap.key_l3l4) {
       // No filter looks past L2: many flows share an entry. Port security
       // still needs the IPv4 source of a port whose addresses are checked.
-      keys[i].MaskToL2(pi.check_src_ip);
+      keys[i].MaskToL2(keep_src_ip);
     }
     // Nothing downstream (mirror copies, pcapng, TX) may walk a chain that
     // is not what its header says; a single segment costs one branch.
