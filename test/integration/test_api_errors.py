@@ -31,6 +31,13 @@ def configured(vswitchd):
      "INVALID_ARGUMENT", "vm_macs[0]"),
     (["add", "vport", "p2", "vnet", "blue", "driver", "null", "mac", "01:00:5e:00:00:01"],
      "INVALID_ARGUMENT", "unicast"),
+    (["add", "vport", "p2", "vnet", "blue", "driver", "null", "ip", "10.0.0"],
+     "INVALID_ARGUMENT", "ips[0]: '10.0.0' is not an IPv4 address"),
+    (["add", "vport", "p2", "vnet", "blue", "driver", "null", "ip", "10.0.0.5", "ip", "10.0.0.5"],
+     "INVALID_ARGUMENT", "ips[1]: '10.0.0.5' listed twice"),
+    (["add", "vport", "p2", "vnet", "blue", "driver", "null"]
+     + sum((["mac", f"02:00:00:00:07:0{i}"] for i in range(9)), []),
+     "INVALID_ARGUMENT", "vm_macs: 9 MACs; port security takes at most 8"),
     (["add", "vport", "p2", "vnet", "blue", "driver", "bogus:x=1"], "INVALID_ARGUMENT", "driver"),
     (["add", "vport", "p2", "vnet", "blue", "driver", "tap:iface"], "INVALID_ARGUMENT", "driver"),
     (["add", "vport", "p2", "vnet", "blue", "driver", "af_packet:iface=nosuchif0"], "NOT_FOUND",

@@ -115,6 +115,27 @@ def test_sigterm_keeps_the_file(daemons, tmp_path):
     assert ids["p2"] > ids["p1"]
 
 
+def test_port_security_fields_survive_a_restart(daemons, tmp_path):
+    d1 = daemons(tmp_path)
+    d1.vsctl("add", "vnet", "blue", "tenant", "acme", "vni", "100", "prefix", "10.0.6.0/24")
+    d1.vsctl("add", "vport", "p1", "vnet", "blue", "driver", "null:no-rx=1",
+             "mac", "02:00:00:00:06:01", "ip", "10.0.6.1", "ip", "10.0.6.11")
+    d1.vsctl("add", "vport", "p2", "vnet", "blue", "driver", "null:no-rx=1",
+             "mac", "02:00:00:00:06:02", "ip", "10.0.6.2", "port-security", "off")
+    before = config_state(d1)
+    ports = {v["name"]: v for v in before["vports"]["vports"]}
+    assert ports["p1"]["ips"] == ["10.0.6.1", "10.0.6.11"]
+    assert ports["p2"]["port_security_disabled"] is True
+    assert d1.stop() == 0
+    d2 = daemons(tmp_path)
+    assert config_state(d2) == before
+    # The restored addresses are enforced by the validator too.
+    res = d2.vsctl("add", "vport", "p3", "vnet", "blue", "driver", "null:no-rx=1",
+                   "ip", "10.0.6.11", check=False)
+    assert res.returncode == 1
+    assert "ALREADY_EXISTS: vport.ips[0]: 10.0.6.11 is already an address of vport 'p1'" in res.stderr
+
+
 def refused_start(tmp_path, config_path):
     """Starts vswitchd on `config_path`, which must stop it with exit 2 and
     one line on stderr; returns that line."""
