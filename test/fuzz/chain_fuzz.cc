@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "test/fuzz/fuzz_chain.h"
 #include "test/fuzz/fuzz_check.h"
 #include "test/testing/eal.h"
 #include "test/testing/mbuf_util.h"
@@ -103,22 +104,6 @@ std::vector<size_t> Layout(size_t len, unsigned nsegs, uint8_t seed) {
     left -= take;
   }
   return cuts;
-}
-
-// The chain's bytes, after checking its segments add up inside their buffers.
-std::vector<uint8_t> CheckedChainBytes(const rte_mbuf* m) {
-  uint32_t sum = 0;
-  uint16_t segs = 0;
-  for (const rte_mbuf* s = m; s != nullptr; s = s->next) {
-    FUZZ_CHECK(uint32_t{s->data_off} + s->data_len <= s->buf_len,
-               "segment data (off %u len %u) overruns its buffer of %u", s->data_off,
-               s->data_len, s->buf_len);
-    sum += s->data_len;
-    ++segs;
-  }
-  FUZZ_CHECK(sum == m->pkt_len, "pkt_len %u, segments hold %u", m->pkt_len, sum);
-  FUZZ_CHECK(segs == m->nb_segs, "nb_segs %u, chain has %u", m->nb_segs, segs);
-  return vswitch::testing::ChainBytes(m);
 }
 
 // The one packet of the file the writer wrote (which is then removed).

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "test/fuzz/fuzz_chain.h"
 #include "test/fuzz/fuzz_check.h"
 #include "test/testing/eal.h"
 #include "test/testing/mbuf_util.h"
@@ -92,23 +93,6 @@ rte_mbuf* BuildChain(const uint8_t* f, size_t len, uint8_t seg_byte) {
   rte_mbuf* head = vswitch::testing::MbufChain(g_env->pool, {f, len}, cuts);
   FUZZ_CHECK(head != nullptr, "frame pool empty (an earlier input leaked) or segment room");
   return head;
-}
-
-// The chain's bytes, after checking its segments add up.
-std::vector<uint8_t> CheckedChainBytes(const rte_mbuf* m) {
-  uint32_t sum = 0;
-  uint16_t segs = 0;
-  for (const rte_mbuf* s = m; s != nullptr; s = s->next) {
-    // The segment's data lies inside its own buffer (no overrun).
-    FUZZ_CHECK(uint32_t{s->data_off} + s->data_len <= s->buf_len,
-               "segment data (off %u len %u) overruns its buffer of %u", s->data_off,
-               s->data_len, s->buf_len);
-    sum += s->data_len;
-    ++segs;
-  }
-  FUZZ_CHECK(sum == m->pkt_len, "pkt_len %u, segments hold %u", m->pkt_len, sum);
-  FUZZ_CHECK(segs == m->nb_segs, "nb_segs %u, chain has %u", m->nb_segs, segs);
-  return vswitch::testing::ChainBytes(m);
 }
 
 std::unique_ptr<Snapshot> MakeSnapshot(uint16_t truncate, uint16_t mtu, bool mark) {
