@@ -72,6 +72,11 @@ def list_ports(pb2, stub, args):
             "driver": vp.driver,
             "port_id": vp.port_id,
             "link_up": vp.link_up,
+            "vm_macs": list(vp.vm_macs),
+            "ips": list(vp.ips),
+            # Port security applies to a VM vport with MACs or IPs unless disabled.
+            "port_security": (vp.kind == pb2.VPORT_KIND_VM and bool(vp.vm_macs or vp.ips)
+                              and not vp.port_security_disabled),
             "rx_packets": st.rx_packets if st else 0,
             "tx_packets": st.tx_packets if st else 0,
         })

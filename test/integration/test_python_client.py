@@ -20,7 +20,8 @@ def client(d, *args, check=True):
 def configure(d):
     d.vsctl("add", "vnet", "blue", "tenant", "acme", "vni", "100", "prefix", "10.0.0.0/24")
     d.vsctl("add", "vport", "vm1", "vnet", "blue", "driver", "null:no-rx=1")
-    d.vsctl("add", "vport", "vm2", "vnet", "blue", "driver", "null:no-rx=1")
+    d.vsctl("add", "vport", "vm2", "vnet", "blue", "driver", "null:no-rx=1",
+            "mac", "02:00:00:00:00:02", "ip", "10.0.0.2")
     # No uplink or collector needed to configure a session.
     d.vsctl("add", "destination", "col", "vnet", "blue", "vni", "5000",
             "collector", "192.0.2.2")
@@ -33,6 +34,9 @@ def test_client_lists_ports_and_creates_session(vswitchd):
     ports = json.loads(client(d, "--json", "list-ports").stdout)
     assert [p["name"] for p in ports] == ["vm1", "vm2"]
     assert all(p["vnet"] == "blue" and p["kind"] == "VPORT_KIND_VM" for p in ports)
+    assert (ports[0]["vm_macs"], ports[0]["ips"], ports[0]["port_security"]) == ([], [], False)
+    assert (ports[1]["vm_macs"], ports[1]["ips"], ports[1]["port_security"]) == \
+        (["02:00:00:00:00:02"], ["10.0.0.2"], True)
     table = client(d, "list-ports").stdout
     assert "vm1" in table and "vm2" in table
 
