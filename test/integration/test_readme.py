@@ -54,6 +54,10 @@ def script_for(lines):
                        " && ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev vm1tap")
             continue
         if line.endswith("show tap-stats"):
+            # The test's own traffic waits until ARP resolved the collector
+            # (copies before that count no_next_hop, slower under ASan).
+            out.append("for i in $(seq 150); do build/apps/vsctl/vsctl show neighbors"
+                       " | grep -q '192.0.2.2.*RESOLVED' && break; sleep 0.1; done")
             out.append("for port in 443 80 443 80 443; do echo x >/dev/udp/10.0.0.2/$port;"
                        " sleep 0.05; done; sleep 0.5")
         out.append(line + " || rc=1")
