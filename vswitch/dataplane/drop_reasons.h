@@ -18,7 +18,14 @@
   X(kTxFull, "tx_full")                   /* the output queue refused the frame */   \
   X(kMtuExceeded, "mtu_exceeded")         /* longer than the output port takes */ \
   X(kBadChain, "bad_chain")               /* mbuf chain disagrees with its pkt_len */ \
-  X(kSpoofedSrc, "spoofed_src")           /* port security: not the VM's MAC/IP */
+  X(kSpoofedSrc, "spoofed_src")           /* port security: not the VM's MAC/IP */    \
+  X(kUnknownVni, "unknown_vni")           /* overlay: VXLAN for no VNet of this host */ \
+  X(kUnknownVtep, "unknown_vtep")         /* overlay: VXLAN from no known VTEP */     \
+  X(kOverlaySpoofed, "overlay_spoofed")   /* overlay: inner source MAC not the VTEP's */ \
+  X(kBadVxlan, "bad_vxlan")               /* overlay: malformed outer headers */      \
+  X(kOverlayMtu, "overlay_mtu")           /* overlay: frame + 50 B over uplink MTU */ \
+  X(kVtepUnresolved, "vtep_unresolved")   /* overlay: VTEP's next hop not resolved */ \
+  X(kOverlayTransit, "overlay_transit")   /* overlay: decapped frame for a remote MAC */
 
 namespace vswitch::dataplane {
 

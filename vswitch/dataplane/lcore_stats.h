@@ -50,6 +50,17 @@ struct MirrorSlotCounters {
 
 inline constexpr int kMirrorSlots = 32;  // = kMaxSessions = kMaxDestinations.
 
+// Overlay counters of one remote VTEP (slot = its index in Snapshot::vteps).
+struct VtepCounters {
+  Counter rx_packets;  // Decapsulated frames from it, switched.
+  Counter rx_bytes;    // Their inner bytes.
+  Counter tx_packets;  // Encapsulated frames sent to it (replicas included).
+  Counter tx_bytes;    // Their outer bytes.
+  Counter replicated;  // Of tx_packets: head-end replicas of BUM frames.
+};
+
+inline constexpr int kVtepSlots = 4096;  // = kMaxVteps.
+
 // Counters of one lcore. Lifetime: the whole process (allocated at start,
 // indexed by worker).
 struct alignas(64) LcoreStats {
@@ -63,6 +74,7 @@ struct alignas(64) LcoreStats {
   Counter encap_cycles;     // TSC cycles spent in the encap worker (when it runs here).
   alignas(64) MirrorSlotCounters sessions[kMirrorSlots];
   alignas(64) MirrorSlotCounters dests[kMirrorSlots];
+  alignas(64) VtepCounters vteps[kVtepSlots];
 };
 
 }  // namespace vswitch::dataplane

@@ -47,6 +47,20 @@ inline uintptr_t PackFdbValue(uint16_t port, bool is_static) {
 }
 inline uint16_t FdbPort(uintptr_t v) { return static_cast<uint16_t>(v & 0xffff); }
 inline bool FdbIsStatic(uintptr_t v) { return (v & kFdbStatic) != 0; }
+// A remote port (a VM of this VNet on another host): the low 16 bits are
+// then the VTEP's index in Snapshot::vteps, not a DPDK port. Always static.
+inline constexpr uintptr_t kFdbRemote = uintptr_t{1} << 17;
+inline uintptr_t PackFdbRemote(uint16_t vtep) { return vtep | kFdbStatic | kFdbRemote; }
+inline bool FdbIsRemote(uintptr_t v) { return (v & kFdbRemote) != 0; }
+inline uint16_t FdbVtep(uintptr_t v) { return static_cast<uint16_t>(v & 0xffff); }
+
+// Overlay limits. VTEP indexes are stable counter slots (LcoreStats::vteps)
+// kept by the control side while the VTEP has remote ports.
+inline constexpr int kMaxVteps = 4096;
+inline constexpr uint16_t kNoVtep = 0xffff;
+// Outer Ethernet + IPv4 + UDP + VXLAN.
+inline constexpr uint32_t kOverlayOverhead = 50;
+inline constexpr uint16_t kDefaultVxlanPort = 4789;
 
 // One DPDK port as the dataplane sees it. Indexed by DPDK port id.
 struct PortInfo {
@@ -98,7 +112,42 @@ struct VnetInfo {
   uint32_t vni = 0;
   // Ports that are up, in port-id order: the flood set (minus the in-port).
   std::vector<uint16_t> flood_ports;
+  // Head-end replication: VTEPs (indexes into Snapshot::vteps) with at least
+  // one remote port of this VNet, in index order. A broadcast, multicast or
+  // unknown-unicast frame from a local VM gets one copy to each; one that
+  // came from the overlay goes to local ports only (split horizon).
+  std::vector<uint16_t> flood_vteps;
+  // ARP requests for an address in `arp_table` are answered by the switch.
+  bool arp_suppression = true;
 };
+
+// A remote host's tunnel endpoint.
+struct VtepInfo {
+  uint32_t ip_be = 0;  // 0 = unused slot.
+  bool resolved = false;
+  uint8_t next_hop_mac[6] = {};
+};
+
+// ARP suppression table key: (VNet index, IPv4 address in network order).
+struct ArpKey {
+  uint16_t vnet_index;
+  uint16_t pad;
+  uint32_t ip_be;
+};
+static_assert(sizeof(ArpKey) == 8);
+// ARP table value: the MAC in the low 48 bits of the rte_hash data pointer.
+inline uintptr_t PackMac(const uint8_t* mac) {
+  uintptr_t v = 0;
+  for (int i = 0; i < 6; ++i) {
+    v |= uintptr_t{mac[i]} << (8 * i);
+  }
+  return v;
+}
+inline void UnpackMac(uintptr_t v, uint8_t* mac) {
+  for (int i = 0; i < 6; ++i) {
+    mac[i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+}
 
 // A TAP session as the dataplane sees it.
 struct SessionInfo {
@@ -203,12 +252,27 @@ struct Snapshot {
   uint8_t n_acl = 0;
   UplinkInfo uplink;
 
+  // Overlay. vteps[i] is VTEP index i (holes have ip_be 0).
+  std::vector<VtepInfo> vteps;
+  // VXLAN received on the uplink: outer source IPv4 (4 bytes, network
+  // order) -> VTEP index as the data pointer; VNI (uint32_t, host order) ->
+  // VNet index. Null when the tables would be empty.
+  rte_hash* vtep_by_ip = nullptr;
+  rte_hash* vnet_by_vni = nullptr;
+  // ArpKey -> PackMac(mac): local vports' ips (their first vm_mac) and
+  // remote ports' ips. Null when empty.
+  rte_hash* arp_table = nullptr;
+  // UDP destination port of the overlay (and of decapsulation).
+  uint16_t vxlan_port = kDefaultVxlanPort;
+
   Snapshot() = default;
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
   ~Snapshot() {
-    if (fdb != nullptr) {
-      rte_hash_free(fdb);
+    for (rte_hash* h : {fdb, vtep_by_ip, vnet_by_vni, arp_table}) {
+      if (h != nullptr) {
+        rte_hash_free(h);
+      }
     }
     for (uint8_t i = 0; i < n_acl; ++i) {
       rte_acl_free(acl[i]);
