@@ -363,6 +363,7 @@ int Run(int argc, char** argv) {
                                     .learn_ring = learn_rings[w],
                                     .arp_ring = arp_rings[w],
                                     .clone_pool = clone_pool->get(),
+                                    .header_pool = header_pool->get(),
                                     .flow_cache_entries = FLAGS_flow_cache_entries};
     loops.push_back(std::make_unique<dataplane::ForwardingLoop>(
         o, ctx, &(*publisher)->slot(), (*publisher)->qsbr(),

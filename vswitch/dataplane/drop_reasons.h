@@ -25,7 +25,8 @@
   X(kBadVxlan, "bad_vxlan")               /* overlay: malformed outer headers */      \
   X(kOverlayMtu, "overlay_mtu")           /* overlay: frame + 50 B over uplink MTU */ \
   X(kVtepUnresolved, "vtep_unresolved")   /* overlay: VTEP's next hop not resolved */ \
-  X(kOverlayTransit, "overlay_transit")   /* overlay: decapped frame for a remote MAC */
+  X(kOverlayTransit, "overlay_transit")   /* overlay: decapped frame for a remote MAC */ \
+  X(kNoBuffer, "no_buffer")               /* no mbuf for an overlay header */
 
 namespace vswitch::dataplane {
 

@@ -48,45 +48,17 @@ void TrimChain(rte_mbuf* m, uint32_t len) {
 void WriteVxlanHeader(uint8_t* out, const UplinkInfo& up, const DestInfo& dest,
                       const CollectorInfo& collector, uint16_t src_port, uint32_t inner_len,
                       uint16_t policy_id) {
-  auto* eth = reinterpret_cast<rte_ether_hdr*>(out);
-  std::memcpy(eth->dst_addr.addr_bytes, collector.next_hop_mac, 6);
-  std::memcpy(eth->src_addr.addr_bytes, up.mac, 6);
-  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-
-  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(out + sizeof(rte_ether_hdr));
-  ip->version_ihl = RTE_IPV4_VHL_DEF;
-  ip->type_of_service = 0;
-  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(kVxlanIpOverhead + inner_len));
-  ip->packet_id = 0;
-  ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-  ip->time_to_live = 64;
-  ip->next_proto_id = IPPROTO_UDP;
-  ip->src_addr = up.ip_be;
-  ip->dst_addr = collector.ip_be;
-  // The checksum from the values, not from the header just stored: reading
-  // those small stores back as one vector failed store forwarding and was
-  // a third of this function.
-  const uint32_t src = rte_be_to_cpu_32(up.ip_be);
-  const uint32_t dst = rte_be_to_cpu_32(collector.ip_be);
-  uint32_t sum = (RTE_IPV4_VHL_DEF << 8) + kVxlanIpOverhead + inner_len + RTE_IPV4_HDR_DF_FLAG +
-                 (64u << 8 | IPPROTO_UDP) + (src >> 16) + (src & 0xffff) + (dst >> 16) +
-                 (dst & 0xffff);
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  ip->hdr_checksum = rte_cpu_to_be_16(static_cast<uint16_t>(~sum));
-
-  auto* udp = reinterpret_cast<rte_udp_hdr*>(out + sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr));
-  udp->src_port = rte_cpu_to_be_16(src_port);
-  udp->dst_port = rte_cpu_to_be_16(dest.udp_port);
-  udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(16 + inner_len));
-  udp->dgram_cksum = 0;  // Optional for IPv4 (RFC 7348).
-
-  auto* vx = reinterpret_cast<rte_vxlan_hdr*>(out + kVxlanOverhead - sizeof(rte_vxlan_hdr));
-  // I flag: the VNI is valid. G flag (VXLAN-GBP): the low 16 bits carry
-  // the group policy id, here the copy's direction and source vport.
-  vx->vx_flags = dest.mark_copies ? rte_cpu_to_be_32(0x88000000u | policy_id)
-                                  : RTE_BE32(0x08000000);
-  vx->vx_vni = rte_cpu_to_be_32(dest.vni << 8);
+  // G flag (VXLAN-GBP): the low 16 bits carry the group policy id, here the
+  // copy's direction and source vport.
+  const OuterHeader h{.dst_mac = collector.next_hop_mac,
+                      .src_mac = up.mac,
+                      .src_ip_be = up.ip_be,
+                      .dst_ip_be = collector.ip_be,
+                      .udp_dst_port = dest.udp_port,
+                      .udp_src_port = src_port,
+                      .vni = dest.vni,
+                      .vx_flags = dest.mark_copies ? 0x88000000u | policy_id : kVxlanFlagI};
+  WriteOuterHeader(out, h, inner_len);
 }
 
 uint32_t InnerFlowHash(const rte_mbuf* m) {

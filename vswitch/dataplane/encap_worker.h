@@ -17,11 +17,10 @@
 #include "vswitch/dataplane/lcore_stats.h"
 #include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/dataplane/snapshot.h"
+#include "vswitch/dataplane/vxlan.h"
 
 namespace vswitch::dataplane {
 
-inline constexpr uint16_t kVxlanOverhead = 50;   // Outer Ethernet + IPv4 + UDP + VXLAN.
-inline constexpr uint16_t kVxlanIpOverhead = 36;  // The part counted in the uplink MTU.
 inline constexpr uint16_t kEncapSrcPortBase = 49152;
 
 // Largest inner frame that fits an uplink of `mtu` after VXLAN/IPv4.

@@ -18,12 +18,18 @@
 
 namespace vswitch::dataplane {
 
-enum class ActionKind : uint8_t { kDrop = 0, kUnicast, kFlood };
+// kRemote: VXLAN to VTEP `out_port` (an index into Snapshot::vteps).
+// kArpReply: the switch answers the ARP request (ARP suppression); never
+// cached. A frame decapsulated from the overlay is only ever unicast to a
+// local port, flooded to local ports or dropped.
+enum class ActionKind : uint8_t { kDrop = 0, kUnicast, kFlood, kRemote, kArpReply };
 
 struct Action {
   ActionKind kind = ActionKind::kDrop;
   DropReason drop_reason = DropReason::kUnknownPort;
   uint16_t out_port = 0;
+  // A frame from the overlay: the VTEP its source MAC is bound to (kNoVtep:
+  // none), since its key already names the VNet.
   uint16_t vnet_index = 0;
   // The source MAC is not a static entry of the in-port: keep telling the
   // main lcore it is alive (learning and aging).

@@ -7,45 +7,22 @@
 #include <rte_prefetch.h>
 
 #include "vswitch/dataplane/chain_check.h"
+#include "vswitch/dataplane/forwarder_util.h"
 #include "vswitch/dataplane/mirror_meta.h"
 #include "vswitch/dataplane/parser.h"
 #include "vswitch/dataplane/tap_filter.h"
 
 namespace vswitch::dataplane {
+
 namespace {
-
-bool IsMulticast(const uint8_t* mac) { return (mac[0] & 0x01) != 0; }
-
-bool IsZero(const uint8_t* mac) {
-  return (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0;
-}
-
-Action Drop(DropReason r) { return Action{.kind = ActionKind::kDrop, .drop_reason = r}; }
 
 // Hot path (misses of secured ports, ARP only). The ARP sender of `m` (an
 // Ethernet/IPv4 ARP packet) is the port's own MAC and address; 0.0.0.0 is
 // an address probe (RFC 5227). Anything else, a short or non-IPv4 ARP
 // included, cannot be shown to be the VM's and is refused.
-bool ArpSenderAllowed(const PortInfo& pi, const PortSecurity& ps, const rte_mbuf* m) {
-  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
-  const uint32_t len = m->data_len;
-  uint32_t off = 12;
-  for (int i = 0; i <= kMaxVlanTags && len >= off + 2; ++i) {
-    uint16_t et;
-    std::memcpy(&et, p + off, 2);
-    off += 2;
-    if (et != RTE_BE16(RTE_ETHER_TYPE_VLAN) && et != RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
-      break;
-    }
-    off += 2;
-  }
-  if (len < off + sizeof(rte_arp_hdr)) {
-    return false;
-  }
-  const auto* arp = reinterpret_cast<const rte_arp_hdr*>(p + off);
-  if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
-      arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
-      arp->arp_plen != 4) {
+bool ArpSenderAllowed(const PortInfo& pi, const PortSecurity& ps, rte_mbuf* m) {
+  const rte_arp_hdr* arp = ArpHeaderOf(m);
+  if (arp == nullptr) {
     return false;
   }
   if (pi.check_src_mac && !ps.HasMac(arp->arp_data.arp_sha.addr_bytes)) {
@@ -59,7 +36,7 @@ bool ArpSenderAllowed(const PortInfo& pi, const PortSecurity& ps, const rte_mbuf
 // Hot path (misses of secured ports only). Is what `k` says about the
 // sender the port's own? ARP is judged on its sender fields, which the key
 // lacks: *per_packet is set, and the verdict must not be cached.
-bool SourceAllowed(const Snapshot& snap, uint16_t in_port, const PacketKey& k, const rte_mbuf* m,
+bool SourceAllowed(const Snapshot& snap, uint16_t in_port, const PacketKey& k, rte_mbuf* m,
                    bool* per_packet) {
   const PortInfo& pi = snap.ports[in_port];
   const PortSecurity& ps = snap.port_security[in_port];
@@ -79,21 +56,6 @@ bool SourceAllowed(const Snapshot& snap, uint16_t in_port, const PacketKey& k, c
   return true;
 }
 
-// Hot path. An entry cached under an older snapshot is still right when
-// nothing it was decided on changed since: no change outside the FDB, and
-// none in the FDB buckets of its MACs. It then takes the current tag, so the
-// next packets of the flow pay one compare again.
-bool StillValid(const Snapshot& snap, uint16_t vnet_index, FlowEntry* e) {
-  const uint64_t t = e->generation;
-  if (t > snap.cache_tag || t < snap.struct_tag ||
-      t < snap.fdb_epoch[FdbEpochBucket(vnet_index, e->key.dst_mac)] ||
-      t < snap.fdb_epoch[FdbEpochBucket(vnet_index, e->key.src_mac)]) {
-    return false;
-  }
-  e->generation = snap.cache_tag;
-  return true;
-}
-
 }  // namespace
 
 Forwarder::Forwarder(const ForwarderContext& ctx)
@@ -102,33 +64,8 @@ Forwarder::Forwarder(const ForwarderContext& ctx)
       mirror_(ctx.worker, ctx.clone_pool, ctx.stats, /*batch=*/true),
       stats_(ctx.stats),
       learn_ring_(ctx.learn_ring),
-      arp_ring_(ctx.arp_ring) {}
-
-// ARP on the uplink goes to the main lcore (next-hop resolution); nothing
-// else received there is switched.
-void Forwarder::FromUplink(uint16_t in_port, rte_mbuf** pkts, uint16_t n, const PacketKey* keys) {
-  uint16_t dropped = 0;
-  uint16_t bad_chain = 0;
-  for (uint16_t i = 0; i < n; ++i) {
-    if (keys[i].flags == kKeyBadChain) {
-      rte_pktmbuf_free(pkts[i]);
-      ++bad_chain;
-      continue;
-    }
-    if (keys[i].ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
-        rte_ring_sp_enqueue(arp_ring_, pkts[i]) == 0) {
-      continue;
-    }
-    rte_pktmbuf_free(pkts[i]);
-    ++dropped;
-  }
-  if (dropped != 0) {
-    stats_->ports[in_port].drops[static_cast<int>(DropReason::kUplinkRx)].Add(dropped);
-  }
-  if (bad_chain != 0) {
-    stats_->ports[in_port].drops[static_cast<int>(DropReason::kBadChain)].Add(bad_chain);
-  }
-}
+      arp_ring_(ctx.arp_ring),
+      header_pool_(ctx.header_pool) {}
 
 void Forwarder::DropAll(uint16_t in_port, rte_mbuf** pkts, uint16_t n, DropReason reason) {
   stats_->ports[in_port].drops[static_cast<int>(reason)].Add(n);
@@ -181,13 +118,15 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
   }
   // Loaded once: the parse loop's byte stores could alias the snapshot.
   const bool keep_src_ip = pi.check_src_ip;
+  // What the uplink receives is judged on its outer headers.
+  const bool mask_l2 = !snap.key_l3l4 && !pi.is_uplink;
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) {
       rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
     }
     rx_bytes += pkts[i]->pkt_len;
     ParseKey(pkts[i], in_port, &keys[i]);
-    if (!snap.key_l3l4) {
+    if (mask_l2) {
       // No filter looks past L2: many flows share an entry. Port security
       // still needs the IPv4 source of a port whose addresses are checked.
       keys[i].MaskToL2(keep_src_ip);
@@ -201,7 +140,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
   }
   in.rx_bytes.Add(rx_bytes);
   if (pi.is_uplink) {
-    FromUplink(in_port, pkts, n, keys);
+    FromUplink(snap, in_port, pkts, n, keys, now_tsc);
     return;
   }
   // 5-tuple keys can mean a table far larger than L1 (P8): start loading
@@ -300,12 +239,23 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
     const bool bad_src = IsMulticast(k.src_mac) || IsZero(k.src_mac);
     const bool spoofed =
         !bad_src && secured && !SourceAllowed(snap, in_port, k, pkts[i], &per_packet);
+    uint8_t arp_mac[6];
+    if (!bad_src && !spoofed && k.ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
+        snap.vnets[vnet_index].arp_suppression) {
+      per_packet = true;  // Decided on the ARP target, which the key lacks.
+    }
     if (bad_src) {
       a = Drop(DropReason::kBadSrcMac);
     } else if (spoofed) {
       a = Drop(DropReason::kSpoofedSrc);
+    } else if (per_packet && ArpTarget(snap, vnet_index, pkts[i], arp_mac)) {
+      a = Action{.kind = ActionKind::kArpReply, .out_port = in_port, .vnet_index = vnet_index};
     } else if (IsMulticast(k.dst_mac)) {
       a = Action{.kind = ActionKind::kFlood, .vnet_index = vnet_index};
+    } else if (((dst_hits >> j) & 1) && FdbIsRemote(reinterpret_cast<uintptr_t>(dst_data[j]))) {
+      a = Action{.kind = ActionKind::kRemote,
+                 .out_port = FdbVtep(reinterpret_cast<uintptr_t>(dst_data[j])),
+                 .vnet_index = vnet_index};
     } else if ((dst_hits >> j) & 1) {
       const uint16_t out = FdbPort(reinterpret_cast<uintptr_t>(dst_data[j]));
       const PortInfo& op = snap.ports[out];
@@ -373,25 +323,34 @@ void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, con
       tx_.Add(a.out_port, m);
       return;
     }
+    case ActionKind::kRemote:
+      SendToVtep(snap, in_port, m, a.out_port);
+      return;
+    case ActionKind::kArpReply:
+      ReplyArp(snap, in_port, a.vnet_index, m, a, now_tsc);
+      return;
     case ActionKind::kFlood: {
-      const auto& ports = snap.vnets[a.vnet_index].flood_ports;
+      const VnetInfo& vnet = snap.vnets[a.vnet_index];
       uint16_t outs[kMaxPorts];
       uint16_t copies = 0;
       bool other = false;
-      for (uint16_t p : ports) {
+      for (uint16_t p : vnet.flood_ports) {
         if (p == in_port) {
           continue;
         }
         other = true;
         if (m->pkt_len > snap.ports[p].max_frame) {
-          stats_->ports[p].drops[static_cast<int>(DropReason::kMtuExceeded)].Add(1);
+          Count(p, DropReason::kMtuExceeded);
           continue;
         }
         outs[copies++] = p;
       }
-      if (copies == 0) {
-        if (!other) {
-          stats_->ports[in_port].drops[static_cast<int>(DropReason::kNoOutputPort)].Add(1);
+      // Head-end replication: one copy per VTEP of the VNet.
+      const uint16_t replicas =
+          vnet.flood_vteps.empty() ? 0 : ReplicasFor(snap, in_port, vnet, m->pkt_len);
+      if (copies + replicas == 0) {
+        if (!other && vnet.flood_vteps.empty()) {
+          Count(in_port, DropReason::kNoOutputPort);
         }
         rte_pktmbuf_free(m);
         return;
@@ -405,12 +364,15 @@ void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, con
           }
         }
       }
-      // One mbuf, one reference per output port: no copy.
-      if (copies > 1) {
-        rte_mbuf_refcnt_update(m, static_cast<int16_t>(copies - 1));
+      // One mbuf, one reference per output: no copy.
+      if (copies + replicas > 1) {
+        AddReferences(m, static_cast<int16_t>(copies + replicas - 1));
       }
       for (uint16_t i = 0; i < copies; ++i) {
         tx_.Add(outs[i], m);
+      }
+      if (replicas != 0) {
+        Replicate(snap, in_port, m, vnet);
       }
       return;
     }

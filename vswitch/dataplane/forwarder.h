@@ -27,6 +27,9 @@ struct ForwarderContext {
   rte_ring* learn_ring = nullptr;  // SPSC LearnEvents to the main lcore.
   rte_ring* arp_ring = nullptr;    // SPSC ARP frames from the uplink to the main lcore.
   rte_mempool* clone_pool = nullptr;  // Indirect mbufs for mirror copies.
+  // Outer headers of head-end replicas (chained in front of the shared
+  // frame). Null: BUM frames are not replicated to VTEPs.
+  rte_mempool* header_pool = nullptr;
   uint32_t flow_cache_entries = 65536;
 };
 
@@ -61,7 +64,39 @@ class Forwarder {
                 rte_mbuf* const* pkts, const PacketKey* keys, const uint32_t* hashes,
                 const uint16_t* miss, uint16_t n_miss, Action* actions, uint64_t now_tsc);
   void DropAll(uint16_t in_port, rte_mbuf** pkts, uint16_t n, DropReason reason);
-  void FromUplink(uint16_t in_port, rte_mbuf** pkts, uint16_t n, const PacketKey* keys);
+  void Count(uint16_t port, DropReason reason, uint64_t n = 1) {
+    stats_->ports[port].drops[static_cast<int>(reason)].Add(n);
+  }
+
+  // Overlay (forwarder_overlay.cc). What the uplink receives: ARP to the
+  // main lcore, VXLAN from known VTEPs decapsulated and switched.
+  void FromUplink(const Snapshot& snap, uint16_t in_port, rte_mbuf** pkts, uint16_t n,
+                  const PacketKey* keys, uint64_t now_tsc);
+  // Resolves (outer source, VNI) to (VTEP, VNet index); false if unknown
+  // (the reason in *why).
+  bool ResolveOuter(const Snapshot& snap, uint32_t src_ip_be, uint32_t vni, uint16_t* vtep,
+                    uint16_t* vnet_index, DropReason* why);
+  void SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf** pkts,
+                      const uint16_t* vteps, const uint16_t* vnets, uint16_t n,
+                      uint64_t now_tsc);
+  Action DecapDecide(const Snapshot& snap, uint16_t vnet_index, const PacketKey& k,
+                     const void* dst_data, bool dst_hit, const void* src_data, bool src_hit);
+  void ExecuteDecapped(const Snapshot& snap, uint16_t uplink, uint16_t vnet_index, rte_mbuf* m,
+                       const Action& a, uint64_t now_tsc);
+  // Encapsulates `m` (a local VM's frame) to VTEP `vtep` and stages it on
+  // the uplink; frees and counts it against `in_port` when it cannot go.
+  void SendToVtep(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, uint16_t vtep);
+  // How many of the VNet's VTEPs a BUM frame of `len` bytes can be
+  // replicated to now (resolved, fits the tunnel). Counts the rest.
+  uint16_t ReplicasFor(const Snapshot& snap, uint16_t in_port, const VnetInfo& vnet,
+                       uint32_t len);
+  // Sends the replicas ReplicasFor allowed; each holds a reference to `m`.
+  void Replicate(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, const VnetInfo& vnet);
+  // ARP suppression: the MAC of the request's target if the switch answers
+  // it (request, known address, not the asker's own).
+  bool ArpTarget(const Snapshot& snap, uint16_t vnet_index, const rte_mbuf* m, uint8_t* mac) const;
+  void ReplyArp(const Snapshot& snap, uint16_t in_port, uint16_t vnet_index, rte_mbuf* m,
+                const Action& a, uint64_t now_tsc);
   void SendLearn(const Snapshot& snap, uint16_t vnet_index, uint16_t port, const uint8_t* mac);
   void Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, const Action& a,
                uint64_t now_tsc);
@@ -72,6 +107,19 @@ class Forwarder {
   LcoreStats* stats_;
   rte_ring* learn_ring_;
   rte_ring* arp_ring_;
+  rte_mempool* header_pool_;
+
+  // (outer source, VNI) -> (VTEP, VNet) of recent decaps, valid for one
+  // snapshot generation: two hash lookups per burst instead of per frame.
+  struct OuterMemo {
+    uint64_t generation = 0;
+    uint32_t src_ip_be = 0;
+    uint32_t vni = 0;
+    uint16_t vtep = 0;
+    uint16_t vnet_index = 0;
+  };
+  static constexpr uint32_t kOuterMemoSize = 64;
+  OuterMemo outer_memo_[kOuterMemoSize];
 };
 
 }  // namespace vswitch::dataplane

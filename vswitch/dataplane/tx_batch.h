@@ -37,32 +37,53 @@ class TxBatch {
     b.pkts[b.n++] = m;
   }
 
+  // Hot path. For a port that may get more than kCapacity frames in one
+  // burst (the uplink: head-end replicas, overlay frames): a full buffer is
+  // sent first.
+  void AddChecked(uint16_t port, rte_mbuf* m, LcoreStats* stats) {
+    PortBuf& b = bufs_[port];
+    if (b.n == kCapacity) {
+      Send(port, stats);  // The port stays listed in dirty_.
+      b.len[0] = m->pkt_len;
+      b.pkts[0] = m;
+      b.n = 1;
+      return;
+    }
+    Add(port, m);
+  }
+
   // Hot path. Sends everything staged; frees and counts what the queue refuses.
   void Flush(LcoreStats* stats) {
     for (uint16_t d = 0; d < n_dirty_; ++d) {
-      const uint16_t port = dirty_[d];
-      PortBuf& b = bufs_[port];
-      const uint16_t sent = rte_eth_tx_burst(port, tx_queue_, b.pkts, b.n);
-      uint64_t bytes = 0;
-      for (uint16_t i = 0; i < sent; ++i) {
-        // Lengths were read at staging: the driver may already have freed
-        // the mbuf.
-        bytes += b.len[i];
-      }
-      PortCounters& pc = stats->ports[port];
-      pc.tx_packets.Add(sent);
-      pc.tx_bytes.Add(bytes);
-      if (sent < b.n) {
-        pc.drops[static_cast<int>(DropReason::kTxFull)].Add(b.n - sent);
-        rte_pktmbuf_free_bulk(&b.pkts[sent], b.n - sent);
-      }
-      b.n = 0;
+      Send(dirty_[d], stats);
     }
     n_dirty_ = 0;
   }
 
-
  private:
+  // Sends what is staged for `port`.
+  void Send(uint16_t port, LcoreStats* stats) {
+    PortBuf& b = bufs_[port];
+    if (b.n == 0) {
+      return;
+    }
+    const uint16_t sent = rte_eth_tx_burst(port, tx_queue_, b.pkts, b.n);
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < sent; ++i) {
+      // Lengths were read at staging: the driver may already have freed
+      // the mbuf.
+      bytes += b.len[i];
+    }
+    PortCounters& pc = stats->ports[port];
+    pc.tx_packets.Add(sent);
+    pc.tx_bytes.Add(bytes);
+    if (sent < b.n) {
+      pc.drops[static_cast<int>(DropReason::kTxFull)].Add(b.n - sent);
+      rte_pktmbuf_free_bulk(&b.pkts[sent], b.n - sent);
+    }
+    b.n = 0;
+  }
+
   struct PortBuf {
     uint16_t n = 0;
     rte_mbuf* pkts[kCapacity];
