@@ -348,9 +348,14 @@ int Run(int argc, char** argv) {
 
   // The encap worker writes the counters of the lcore it runs on: its own,
   // or the first forwarding lcore's when interleaved there.
+  // Copies for collector VMs on this host: encap worker -> worker 0.
+  rte_ring* local_copies = rte_ring_create("vswitch_local_copies", 1024, rte_socket_id(),
+                                           RING_F_SP_ENQ | RING_F_SC_DEQ);
+  LOG_IF(FATAL, local_copies == nullptr) << "rte_ring_create(vswitch_local_copies): "
+                                         << rte_strerror(rte_errno) << kPoolHint;
   dataplane::EncapWorker encap(
       n_workers, header_pool->get(),
-      dedicated_encap ? lcore_stats.back().get() : lcore_stats.front().get());
+      dedicated_encap ? lcore_stats.back().get() : lcore_stats.front().get(), local_copies);
   std::unique_ptr<dataplane::EncapLoop> encap_loop;
   std::vector<std::unique_ptr<dataplane::ForwardingLoop>> loops;
   for (uint16_t w = 0; w < n_workers; ++w) {
@@ -364,6 +369,7 @@ int Run(int argc, char** argv) {
                                     .arp_ring = arp_rings[w],
                                     .clone_pool = clone_pool->get(),
                                     .header_pool = header_pool->get(),
+                                    .local_copies = w == 0 ? local_copies : nullptr,
                                     .flow_cache_entries = FLAGS_flow_cache_entries};
     loops.push_back(std::make_unique<dataplane::ForwardingLoop>(
         o, ctx, &(*publisher)->slot(), (*publisher)->qsbr(),
@@ -491,6 +497,7 @@ int Run(int argc, char** argv) {
   for (rte_ring* r : learn_rings) {
     rte_ring_free(r);
   }
+  arp_rings.push_back(local_copies);  // Drained and freed alike.
   for (rte_ring* r : arp_rings) {
     void* m = nullptr;
     while (rte_ring_dequeue(r, &m) == 0) {

@@ -76,8 +76,12 @@ uint32_t InnerFlowHash(const rte_mbuf* m) {
   return rte_hash_crc_8byte(hi, rte_hash_crc_8byte(lo, k.ether_type));
 }
 
-EncapWorker::EncapWorker(uint16_t n_fwd_workers, rte_mempool* header_pool, LcoreStats* stats)
-    : n_fwd_workers_(n_fwd_workers), header_pool_(header_pool), stats_(stats) {}
+EncapWorker::EncapWorker(uint16_t n_fwd_workers, rte_mempool* header_pool, LcoreStats* stats,
+                         rte_ring* local_ring)
+    : n_fwd_workers_(n_fwd_workers),
+      header_pool_(header_pool),
+      stats_(stats),
+      local_ring_(local_ring) {}
 
 void EncapWorker::UpdateMeter(uint16_t slot, uint32_t session_id, uint64_t rate_pps) {
   if (meter_rate_[slot] == rate_pps && meter_session_[slot] == session_id) {
@@ -208,7 +212,11 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
           rte_pktmbuf_free(m);
           continue;
         }
-        const uint32_t inner = InnerLenFor(m->pkt_len, meta->truncate, up.mtu);
+        // A collector VM behind the overlay gets the copy inside a second
+        // tunnel; its VNet's MTU (uplink MTU - 50) bounds the copy either way.
+        const bool wrap = d.in_vnet && coll.local_port == kNoPort;
+        const uint16_t mtu = d.in_vnet ? static_cast<uint16_t>(up.mtu - kVxlanOverhead) : up.mtu;
+        const uint32_t inner = InnerLenFor(m->pkt_len, meta->truncate, mtu);
         if (inner < m->pkt_len) {
           TrimChain(m, inner);
           sc.truncated.Add(1);
@@ -217,8 +225,8 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
         const uint16_t src_port = EncapSrcPort(hash);
         const uint16_t policy = CopyPolicyId(meta->direction, meta->vport_id);
         rte_mbuf* hdr;
-        if (OwnsHeadroom(m)) {  // A copy (mirror_stage.h): prepend in place.
-          hdr = m;
+        if (OwnsHeadroom(m) && rte_pktmbuf_headroom(m) >= (wrap ? 2 : 1) * kVxlanOverhead) {
+          hdr = m;  // A copy (mirror_stage.h): prepend in place.
           WriteVxlanHeader(reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kVxlanOverhead)), up,
                            d, coll, src_port, inner, policy);
         } else {  // A clone: its data is shared, so the header is an mbuf of its own.
@@ -234,6 +242,44 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
           hdr->pkt_len = kVxlanOverhead + inner;
           hdr->next = m;
           hdr->nb_segs = static_cast<uint16_t>(1 + m->nb_segs);
+        }
+        if (wrap) {
+          const VtepInfo& v = snap.vteps[coll.vtep];
+          const OuterHeader h{.dst_mac = v.next_hop_mac,
+                              .src_mac = up.mac,
+                              .src_ip_be = up.ip_be,
+                              .dst_ip_be = v.ip_be,
+                              .udp_dst_port = snap.vxlan_port,
+                              .udp_src_port = src_port,
+                              .vni = d.overlay_vni,
+                              .vx_flags = kVxlanFlagI};
+          const uint32_t copy_len = hdr->pkt_len;
+          auto* outer = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(hdr, kVxlanOverhead));
+          if (outer == nullptr) {  // Cannot happen: both kinds of header have the room.
+            sc.clone_failed.Add(1);
+            dc.clone_failed.Add(1);
+            rte_pktmbuf_free(hdr);
+            continue;
+          }
+          WriteOuterHeader(outer, h, copy_len);
+          VtepCounters& vc = stats_->vteps[coll.vtep];
+          vc.tx_packets.Add(1);
+          vc.tx_bytes.Add(hdr->pkt_len);
+        } else if (d.in_vnet) {
+          // The VM is on this host: a forwarding lcore sends it out of the
+          // VM's port (this lcore has no queue there).
+          hdr->port = coll.local_port;
+          if (local_ring_ == nullptr || rte_ring_sp_enqueue(local_ring_, hdr) != 0) {
+            sc.tx_dropped.Add(1);
+            dc.tx_dropped.Add(1);
+            rte_pktmbuf_free(hdr);
+            continue;
+          }
+          sc.sent_packets.Add(1);
+          sc.sent_bytes.Add(hdr->pkt_len);
+          dc.sent_packets.Add(1);
+          dc.sent_bytes.Add(hdr->pkt_len);
+          continue;
         }
         out[n_out] = hdr;
         out_slot[n_out] = slot;

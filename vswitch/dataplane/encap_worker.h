@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 #include <rte_meter.h>
 
 #include "vswitch/dataplane/lcore_stats.h"
@@ -82,7 +83,11 @@ uint32_t InnerFlowHash(const rte_mbuf* m);
 // path. Lifetime: the daemon's.
 class EncapWorker {
  public:
-  EncapWorker(uint16_t n_fwd_workers, rte_mempool* header_pool, LcoreStats* stats);
+  // `local_ring` (SPSC, may be null): copies for collector VMs on this
+  // host, each with its output port in mbuf->port, for the first
+  // forwarding lcore to send (Forwarder::SendLocalCopies).
+  EncapWorker(uint16_t n_fwd_workers, rte_mempool* header_pool, LcoreStats* stats,
+              rte_ring* local_ring = nullptr);
 
   // Hot path. Drains up to `budget` copies per ring. Returns copies handled.
   uint32_t Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budget = 64);
@@ -98,6 +103,7 @@ class EncapWorker {
   uint16_t n_fwd_workers_;
   rte_mempool* header_pool_;
   LcoreStats* stats_;
+  rte_ring* local_ring_;
   // Per session slot; rate 0 = unlimited. Reconfigured when a snapshot
   // changes a session's rate.
   uint64_t meter_rate_[kMirrorSlots] = {};

@@ -65,7 +65,31 @@ Forwarder::Forwarder(const ForwarderContext& ctx)
       stats_(ctx.stats),
       learn_ring_(ctx.learn_ring),
       arp_ring_(ctx.arp_ring),
-      header_pool_(ctx.header_pool) {}
+      header_pool_(ctx.header_pool),
+      local_copies_(ctx.local_copies) {}
+
+// Hot path.
+uint32_t Forwarder::SendLocalCopies(const Snapshot& snap) {
+  if (local_copies_ == nullptr) {
+    return 0;
+  }
+  rte_mbuf* copies[kMaxBurst];
+  const unsigned n = rte_ring_sc_dequeue_burst(local_copies_, reinterpret_cast<void**>(copies),
+                                               kMaxBurst, nullptr);
+  for (unsigned i = 0; i < n; ++i) {
+    const uint16_t port = copies[i]->port;
+    const PortInfo& pi = snap.ports[port < kMaxPorts ? port : 0];
+    if (port >= kMaxPorts || !pi.present || !pi.admin_up || copies[i]->pkt_len > pi.max_frame) {
+      rte_pktmbuf_free(copies[i]);  // The VM's port went away meanwhile.
+      continue;
+    }
+    tx_.Add(port, copies[i]);
+  }
+  if (n != 0) {
+    tx_.Flush(stats_);
+  }
+  return n;
+}
 
 void Forwarder::DropAll(uint16_t in_port, rte_mbuf** pkts, uint16_t n, DropReason reason) {
   stats_->ports[in_port].drops[static_cast<int>(reason)].Add(n);

@@ -30,6 +30,9 @@ struct ForwarderContext {
   // Outer headers of head-end replicas (chained in front of the shared
   // frame). Null: BUM frames are not replicated to VTEPs.
   rte_mempool* header_pool = nullptr;
+  // Mirror copies for collector VMs on this host, from the encap worker
+  // (EncapWorker's local_ring); set for one forwarding worker only.
+  rte_ring* local_copies = nullptr;
   uint32_t flow_cache_entries = 65536;
 };
 
@@ -52,6 +55,10 @@ class Forwarder {
     mirror_.FlushCopies();
     tx_.Flush(stats_);
   }
+
+  // Hot path. Sends the encap worker's copies for local collector VMs (each
+  // to its mbuf->port) on this worker's queues. Returns how many it took.
+  uint32_t SendLocalCopies(const Snapshot& snap);
 
   // Gives back what only a busy lcore needs to hold (the mirror stash).
   void ReleaseIdle() { mirror_.ReleaseStash(); }
@@ -108,6 +115,7 @@ class Forwarder {
   rte_ring* learn_ring_;
   rte_ring* arp_ring_;
   rte_mempool* header_pool_;
+  rte_ring* local_copies_;
 
   // (outer source, VNI) -> (VTEP, VNet) of recent decaps, valid for one
   // snapshot generation: two hash lookups per burst instead of per frame.

@@ -92,6 +92,7 @@ void ForwardingLoop::Run() {
         forwarder_.HandleBurst(*snap, q.port, pkts, n, pacer.last_tsc());
         forwarder_.Flush();
       }
+      got += forwarder_.SendLocalCopies(*snap);
       if (encap_ != nullptr) {
         const uint64_t t0 = rte_rdtsc();
         const uint32_t copies = encap_->Poll(*snap, t0);

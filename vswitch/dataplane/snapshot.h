@@ -23,6 +23,7 @@ class PcapngWriter;
 
 inline constexpr uint16_t kMaxPorts = RTE_MAX_ETHPORTS;
 inline constexpr uint16_t kNoVnet = 0xffff;
+inline constexpr uint16_t kNoPort = 0xffff;
 // TAP limits: sessions are bits of a uint32 in the flow cache entry.
 inline constexpr int kMaxSessions = 32;
 inline constexpr int kMaxDestinations = 32;
@@ -163,9 +164,13 @@ struct SessionInfo {
 };
 
 struct CollectorInfo {
-  uint32_t ip_be = 0;  // Underlay address, network byte order.
+  uint32_t ip_be = 0;  // Underlay address (or the VM's, in_vnet), network byte order.
   bool resolved = false;
-  uint8_t next_hop_mac[6] = {};
+  uint8_t next_hop_mac[6] = {};  // In a VNet: the VM's own MAC.
+  // In a VNet (DestInfo::in_vnet): the VM is behind this local port, or
+  // (kNoPort) on remote VTEP `vtep`.
+  uint16_t local_port = kNoPort;
+  uint16_t vtep = kNoVtep;
 };
 
 // A mirror destination: its rings (one per forwarding worker, SPSC: worker
@@ -183,6 +188,12 @@ struct DestInfo {
   uint8_t n_live = 0;
   uint8_t live[kMaxCollectors] = {};
   rte_ring* rings[kMaxWorkers] = {};
+  // Collectors are VMs of a VNet (MirrorDestination.collectors_in_vnet):
+  // each copy is VXLAN from the uplink's address to the VM, sent out of
+  // the VM's local port, or wrapped once more (VXLAN with overlay_vni, the
+  // collector VNet's VNI) to the VTEP of its host.
+  bool in_vnet = false;
+  uint32_t overlay_vni = 0;
   // Set for a pcapng destination: copies are written to it instead of
   // being encapsulated. Owned by the control side, like the rings.
   PcapngWriter* pcapng = nullptr;
