@@ -44,6 +44,9 @@ void ArpEngine::UpdateTargets(const v1::Config& config) {
       statics[*net::ParseIpv4(n.ip())] = true;
     }
     for (const auto& d : config.destinations()) {
+      if (d.collectors_in_vnet()) {
+        continue;  // VM addresses: the VNet knows their MACs, not the underlay.
+      }
       for (const auto& c : d.collectors()) {
         const uint32_t hop = NextHopFor(up->uplink(), *net::ParseIpv4(c));
         if (hop != 0 && !statics.contains(hop)) {
@@ -73,6 +76,9 @@ v1::ListNeighborsResponse ArpEngine::List(const v1::Config& config) const {
   const v1::VPort* up = FindUplink(config);
   absl::flat_hash_set<std::string> listed;
   for (const auto& d : config.destinations()) {
+    if (d.collectors_in_vnet()) {
+      continue;
+    }
     for (const auto& c : d.collectors()) {
       if ((up == nullptr || NextHopFor(up->uplink(), *net::ParseIpv4(c)) == 0) &&
           listed.insert(c).second) {

@@ -199,6 +199,9 @@ absl::Status ValidateDestination(const v1::MirrorDestination& dest, const v1::Co
         absl::StrFormat("%svnet: VNet '%s' does not exist", prefix, dest.vnet()));
   }
   if (dest.has_pcapng()) {
+    if (dest.collectors_in_vnet()) {
+      return Invalid(prefix + "collectors_in_vnet", "must be unset with pcapng");
+    }
     return ValidatePcapngDestination(dest, prefix);
   }
   if (dest.vni() == 0 || dest.vni() > kMaxVni) {
@@ -221,6 +224,22 @@ absl::Status ValidateDestination(const v1::MirrorDestination& dest, const v1::Co
     }
     if (!seen.insert(dest.collectors(i)).second) {
       return Invalid(field, absl::StrFormat("'%s' listed twice", dest.collectors(i)));
+    }
+    if (dest.collectors_in_vnet()) {
+      // A VM address: inside the VNet's prefixes when it has any. It need
+      // not be known yet (its vport or remote port may come later; until
+      // then its copies count as no_next_hop).
+      const v1::VNet* vnet = FindVNet(config, dest.vnet());
+      const uint32_t ip = *net::ParseIpv4(dest.collectors(i));
+      bool inside = vnet->prefixes_size() == 0;
+      for (const auto& pfx : vnet->prefixes()) {
+        auto p = net::ParseIpv4Prefix(pfx);
+        inside = inside || (p.ok() && p->Contains(ip));
+      }
+      if (!inside) {
+        return Invalid(field, absl::StrFormat("%s is outside every prefix of VNet '%s'",
+                                              dest.collectors(i), dest.vnet()));
+      }
     }
   }
   return absl::OkStatus();
