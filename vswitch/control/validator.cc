@@ -63,6 +63,13 @@ const std::string* StaticOwner(const v1::Config& c, const std::string& vnet,
       }
     }
   }
+  for (const auto& r : c.remote_ports()) {
+    auto m = net::ParseMac(r.mac());
+    if (r.vnet() == vnet && m.ok() && *m == mac) {
+      static const std::string kRemote = "a remote port";
+      return &kRemote;
+    }
+  }
   return nullptr;
 }
 
@@ -281,6 +288,19 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
         }
       }
     }
+    for (const auto& r : config.remote_ports()) {
+      if (r.vnet() != vport.vnet()) {
+        continue;
+      }
+      for (const auto& s : r.ips()) {
+        auto o = net::ParseIpv4(s);
+        if (o.ok() && *o == *ip) {
+          return absl::AlreadyExistsError(absl::StrFormat(
+              "%s: %s is already an address of remote port %s (VTEP %s) in VNet '%s'", field,
+              vport.ips(i), r.mac(), r.vtep(), vport.vnet()));
+        }
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -376,6 +396,11 @@ absl::Status ValidateConfig(const v1::Config& config) {
       return st;
     }
     *seen.add_tap_sessions() = config.tap_sessions(i);
+  }
+  // After vports and FDB entries: a clash names the remote port.
+  absl::Status rst = ValidateRemotePorts(config.remote_ports(), seen, "remote_ports");
+  if (!rst.ok()) {
+    return rst;
   }
   for (int i = 0; i < config.neighbors_size(); ++i) {
     absl::Status st =
