@@ -23,54 +23,107 @@ using validator_internal::WithField;
 
 constexpr int kMaxRemotePortIps = dataplane::kPortSecMaxIps;
 
-// Who already uses a MAC or an IP in a VNet, for the error message.
-using Owners = absl::flat_hash_map<std::pair<std::string, uint64_t>, std::string>;
-
-struct Index {
-  Owners macs;  // (vnet, mac) -> "vport 'x'", "remote port of VTEP y"...
-  Owners ips;   // (vnet, ip)
-  absl::flat_hash_map<uint32_t, int> vteps;  // Distinct VTEPs -> remote ports.
-  uint32_t own_vtep = 0;                     // The uplink's IP (0: none).
+// Who already uses a MAC or an IP in a VNet: kind and index, formatted only
+// for an error.
+struct Owner {
+  enum Kind : uint8_t { kVport, kFdb, kRemote } kind;
+  int index;
 };
 
-void AddRemote(Index* idx, const v1::RemotePort& rp) {
-  const std::string owner = absl::StrFormat("remote port of VTEP %s", rp.vtep());
-  if (auto mac = net::ParseMac(rp.mac()); mac.ok()) {
-    idx->macs.emplace(std::make_pair(rp.vnet(), mac->ToU64()), owner);
-  }
-  for (const auto& s : rp.ips()) {
-    if (auto ip = net::ParseIpv4(s); ip.ok()) {
-      idx->ips.emplace(std::make_pair(rp.vnet(), uint64_t{*ip}), owner);
+// Keys: (VNet index << 48 | MAC) and (VNet index << 32 | IPv4).
+struct Index {
+  absl::flat_hash_map<std::string, int> vnet_index;
+  absl::flat_hash_map<uint64_t, Owner> macs;
+  absl::flat_hash_map<uint64_t, Owner> ips;
+  absl::flat_hash_map<uint32_t, int> vteps;  // Distinct VTEPs -> remote ports.
+  uint32_t own_vtep = 0;                     // The uplink's IP (0: none).
+  int n_remote = 0;                          // Remote ports indexed so far.
+};
+
+uint64_t MacKey(int vnet, uint64_t mac) { return uint64_t(vnet) << 48 | mac; }
+uint64_t IpKey(int vnet, uint32_t ip) { return uint64_t(vnet) << 32 | ip; }
+
+std::string Describe(const Owner& o, const v1::Config& base,
+                     const google::protobuf::RepeatedPtrField<v1::RemotePort>* added) {
+  switch (o.kind) {
+    case Owner::kVport:
+      return absl::StrFormat("vport '%s'", base.vports(o.index).name());
+    case Owner::kFdb:
+      return absl::StrFormat("static FDB entry to vport '%s'", base.fdb(o.index).vport());
+    case Owner::kRemote: {
+      const int n = base.remote_ports_size();
+      const v1::RemotePort& r =
+          o.index < n ? base.remote_ports(o.index) : added->Get(o.index - n);
+      return absl::StrFormat("remote port %s of VTEP %s", r.mac(), r.vtep());
     }
   }
-  if (auto v = net::ParseIpv4(rp.vtep()); v.ok()) {
-    ++idx->vteps[*v];
+  return "";
+}
+
+// What Check parsed, for AddRemote.
+struct Parsed {
+  int vnet = 0;
+  uint64_t mac = 0;
+  uint32_t ips[kMaxRemotePortIps] = {};
+  int n_ips = 0;
+  uint32_t vtep = 0;
+};
+
+void AddRemote(Index* idx, const Parsed& p) {
+  const Owner owner{Owner::kRemote, idx->n_remote++};
+  idx->macs.emplace(MacKey(p.vnet, p.mac), owner);
+  for (int i = 0; i < p.n_ips; ++i) {
+    idx->ips.emplace(IpKey(p.vnet, p.ips[i]), owner);
   }
+  ++idx->vteps[p.vtep];
 }
 
 Index BuildIndex(const v1::Config& c) {
   Index idx;
-  for (const auto& vp : c.vports()) {
-    const std::string owner = absl::StrFormat("vport '%s'", vp.name());
+  for (int i = 0; i < c.vnets_size(); ++i) {
+    idx.vnet_index[c.vnets(i).name()] = i;
+  }
+  auto vnet_of = [&](const std::string& name) {
+    auto it = idx.vnet_index.find(name);
+    return it == idx.vnet_index.end() ? -1 : it->second;
+  };
+  for (int i = 0; i < c.vports_size(); ++i) {
+    const v1::VPort& vp = c.vports(i);
+    const int v = vnet_of(vp.vnet());
     for (const auto& s : vp.vm_macs()) {
-      if (auto mac = net::ParseMac(s); mac.ok()) {
-        idx.macs.emplace(std::make_pair(vp.vnet(), mac->ToU64()), owner);
+      if (auto mac = net::ParseMac(s); mac.ok() && v >= 0) {
+        idx.macs.emplace(MacKey(v, mac->ToU64()), Owner{Owner::kVport, i});
       }
     }
     for (const auto& s : vp.ips()) {
-      if (auto ip = net::ParseIpv4(s); ip.ok()) {
-        idx.ips.emplace(std::make_pair(vp.vnet(), uint64_t{*ip}), owner);
+      if (auto ip = net::ParseIpv4(s); ip.ok() && v >= 0) {
+        idx.ips.emplace(IpKey(v, *ip), Owner{Owner::kVport, i});
       }
     }
   }
-  for (const auto& e : c.fdb()) {
-    if (auto mac = net::ParseMac(e.mac()); mac.ok()) {
-      idx.macs.emplace(std::make_pair(e.vnet(), mac->ToU64()),
-                       absl::StrFormat("static FDB entry to vport '%s'", e.vport()));
+  for (int i = 0; i < c.fdb_size(); ++i) {
+    const int v = vnet_of(c.fdb(i).vnet());
+    if (auto mac = net::ParseMac(c.fdb(i).mac()); mac.ok() && v >= 0) {
+      idx.macs.emplace(MacKey(v, mac->ToU64()), Owner{Owner::kFdb, i});
     }
   }
   for (const auto& rp : c.remote_ports()) {
-    AddRemote(&idx, rp);
+    Parsed p;
+    p.vnet = vnet_of(rp.vnet());
+    auto mac = net::ParseMac(rp.mac());
+    auto vtep = net::ParseIpv4(rp.vtep());
+    if (p.vnet < 0 || !mac.ok() || !vtep.ok()) {
+      ++idx.n_remote;  // Not valid: takes nothing (the config is validated whole anyway).
+      continue;
+    }
+    p.mac = mac->ToU64();
+    p.vtep = *vtep;
+    for (const auto& s : rp.ips()) {
+      if (auto ip = net::ParseIpv4(s); ip.ok() && p.n_ips < kMaxRemotePortIps) {
+        p.ips[p.n_ips++] = *ip;
+      }
+    }
+    AddRemote(&idx, p);
   }
   if (const v1::VPort* up = FindUplink(c); up != nullptr) {
     if (auto p = net::ParseIpv4Prefix(up->uplink().ip_cidr()); p.ok()) {
@@ -86,77 +139,86 @@ bool UnicastHost(uint32_t v) {
 }
 
 // `rp` against `config` (its VNets and uplink) and `idx` (what is taken).
+// `prefix` makes the field prefix (only on error: 100k ports).
+template <typename Prefix>
 absl::Status Check(const v1::RemotePort& rp, const v1::Config& config, const Index& idx,
-                   const std::string& prefix) {
-  const v1::VNet* vnet = FindByName(config.vnets(), rp.vnet());
+                   const google::protobuf::RepeatedPtrField<v1::RemotePort>* added,
+                   const Prefix& prefix, Parsed* out) {
   if (rp.vnet().empty()) {
-    return Invalid(prefix + "vnet", "required");
+    return Invalid(prefix() + "vnet", "required");
   }
-  if (vnet == nullptr) {
+  auto vi = idx.vnet_index.find(rp.vnet());
+  if (vi == idx.vnet_index.end()) {
     return absl::NotFoundError(
-        absl::StrFormat("%svnet: VNet '%s' does not exist", prefix, rp.vnet()));
+        absl::StrFormat("%svnet: VNet '%s' does not exist", prefix(), rp.vnet()));
   }
-  auto mac = ParseUnicastMac(prefix + "mac", rp.mac());
-  if (!mac.ok()) {
-    return mac.status();
+  const v1::VNet& vnet = config.vnets(vi->second);
+  out->vnet = vi->second;
+  auto mac = net::ParseMac(rp.mac());
+  if (!mac.ok() || mac->IsMulticast() || mac->IsZero()) {
+    return ParseUnicastMac(prefix() + "mac", rp.mac()).status();
   }
-  if (auto it = idx.macs.find(std::make_pair(rp.vnet(), mac->ToU64())); it != idx.macs.end()) {
+  out->mac = mac->ToU64();
+  if (auto it = idx.macs.find(MacKey(out->vnet, out->mac)); it != idx.macs.end()) {
     return absl::AlreadyExistsError(absl::StrFormat("%smac: '%s' is already used in VNet '%s' (%s)",
-                                                    prefix, rp.mac(), rp.vnet(), it->second));
+                                                    prefix(), rp.mac(), rp.vnet(),
+                                                    Describe(it->second, config, added)));
   }
   if (rp.ips_size() > kMaxRemotePortIps) {
-    return Invalid(prefix + "ips",
+    return Invalid(prefix() + "ips",
                    absl::StrFormat("%d addresses; at most %d", rp.ips_size(), kMaxRemotePortIps));
   }
   for (int i = 0; i < rp.ips_size(); ++i) {
-    const std::string field = absl::StrFormat("%sips[%d]", prefix, i);
+    auto field = [&] { return absl::StrFormat("%sips[%d]", prefix(), i); };
     auto ip = net::ParseIpv4(rp.ips(i));
     if (!ip.ok()) {
-      return WithField(field, ip.status());
+      return WithField(field(), ip.status());
     }
-    if (!UnicastHost(*ip) || *ip == 0xffffffffu) {
-      return Invalid(field, absl::StrFormat("'%s' is not a unicast host address", rp.ips(i)));
+    if (!UnicastHost(*ip)) {
+      return Invalid(field(), absl::StrFormat("'%s' is not a unicast host address", rp.ips(i)));
     }
     for (int j = 0; j < i; ++j) {
-      if (rp.ips(j) == rp.ips(i) || net::ParseIpv4(rp.ips(j)).value_or(0) == *ip) {
-        return Invalid(field, absl::StrFormat("'%s' listed twice", rp.ips(i)));
+      if (out->ips[j] == *ip) {
+        return Invalid(field(), absl::StrFormat("'%s' listed twice", rp.ips(i)));
       }
     }
-    bool inside = vnet->prefixes_size() == 0;
-    for (const auto& pfx : vnet->prefixes()) {
+    bool inside = vnet.prefixes_size() == 0;
+    for (const auto& pfx : vnet.prefixes()) {
       auto p = net::ParseIpv4Prefix(pfx);
       inside = inside || (p.ok() && p->Contains(*ip));
     }
     if (!inside) {
-      return Invalid(field, absl::StrFormat("%s is outside every prefix of VNet '%s'", rp.ips(i),
-                                            rp.vnet()));
+      return Invalid(field(), absl::StrFormat("%s is outside every prefix of VNet '%s'",
+                                              rp.ips(i), rp.vnet()));
     }
-    if (auto it = idx.ips.find(std::make_pair(rp.vnet(), uint64_t{*ip})); it != idx.ips.end()) {
-      return absl::AlreadyExistsError(absl::StrFormat(
-          "%s: %s is already an address in VNet '%s' (%s)", field, rp.ips(i), rp.vnet(),
-          it->second));
+    if (auto it = idx.ips.find(IpKey(out->vnet, *ip)); it != idx.ips.end()) {
+      return absl::AlreadyExistsError(
+          absl::StrFormat("%s: %s is already an address in VNet '%s' (%s)", field(), rp.ips(i),
+                          rp.vnet(), Describe(it->second, config, added)));
     }
+    out->ips[out->n_ips++] = *ip;
   }
-  const std::string vfield = prefix + "vtep";
   if (rp.vtep().empty()) {
-    return Invalid(vfield, "required (the underlay IPv4 address of the VM's host)");
+    return Invalid(prefix() + "vtep", "required (the underlay IPv4 address of the VM's host)");
   }
   auto vtep = net::ParseIpv4(rp.vtep());
   if (!vtep.ok()) {
-    return WithField(vfield, vtep.status());
+    return WithField(prefix() + "vtep", vtep.status());
   }
   if (!UnicastHost(*vtep)) {
-    return Invalid(vfield, absl::StrFormat("'%s' is not a unicast host address", rp.vtep()));
+    return Invalid(prefix() + "vtep",
+                   absl::StrFormat("'%s' is not a unicast host address", rp.vtep()));
   }
   if (idx.own_vtep != 0 && *vtep == idx.own_vtep) {
-    return Invalid(vfield, absl::StrFormat("%s is this host's own VTEP (the uplink's address)",
-                                           rp.vtep()));
+    return Invalid(prefix() + "vtep",
+                   absl::StrFormat("%s is this host's own VTEP (the uplink's address)", rp.vtep()));
   }
   if (!idx.vteps.contains(*vtep) && idx.vteps.size() >= static_cast<size_t>(dataplane::kMaxVteps)) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "%s: %s would be VTEP number %d; at most %d", vfield, rp.vtep(), dataplane::kMaxVteps + 1,
-        dataplane::kMaxVteps));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("%svtep: %s would be VTEP number %d; at most %d", prefix(), rp.vtep(),
+                        dataplane::kMaxVteps + 1, dataplane::kMaxVteps));
   }
+  out->vtep = *vtep;
   return absl::OkStatus();
 }
 
@@ -164,18 +226,23 @@ absl::Status Check(const v1::RemotePort& rp, const v1::Config& config, const Ind
 
 absl::Status ValidateRemotePort(const v1::RemotePort& port, const v1::Config& config,
                                 const std::string& prefix) {
-  return Check(port, config, BuildIndex(config), prefix);
+  Parsed p;
+  return Check(port, config, BuildIndex(config), nullptr, [&] { return prefix; }, &p);
 }
 
 absl::Status ValidateRemotePorts(const google::protobuf::RepeatedPtrField<v1::RemotePort>& ports,
                                  const v1::Config& base, const std::string& field) {
   Index idx = BuildIndex(base);
+  idx.macs.reserve(idx.macs.size() + ports.size());
+  idx.ips.reserve(idx.ips.size() + ports.size());
   for (int i = 0; i < ports.size(); ++i) {
-    absl::Status st = Check(ports.Get(i), base, idx, absl::StrFormat("%s[%d].", field, i));
+    Parsed p;
+    absl::Status st = Check(ports.Get(i), base, idx, &ports,
+                            [&] { return absl::StrFormat("%s[%d].", field, i); }, &p);
     if (!st.ok()) {
       return st;
     }
-    AddRemote(&idx, ports.Get(i));
+    AddRemote(&idx, p);
   }
   return absl::OkStatus();
 }
