@@ -381,5 +381,39 @@ TEST_F(ConfigStoreRemoteTest, VtepCountersClearAndRestartOnSlotReuse) {
   EXPECT_EQ(st.vteps(0).tx_bytes(), 0u);
 }
 
+
+// P14's table size through the whole store: one Replace of 100k ports, then
+// one single add on top (the cost of a change at that size). Prints both.
+TEST_F(ConfigStoreRemoteTest, HundredThousandRemotePorts) {
+  v1::ReplaceRemotePortsRequest req;
+  req.set_vnet("red");  // No prefixes checked against 10.x addresses below.
+  store_->ApplyConfig([&] {
+    v1::Config c = store_->config();
+    c.mutable_vnets(1)->clear_prefixes();
+    return c;
+  }()).IgnoreError();
+  constexpr int kPorts = 100000;
+  for (int i = 0; i < kPorts; ++i) {
+    *req.add_ports() = Remote("red",
+                              absl::StrFormat("02:01:%02x:%02x:%02x:%02x", (i >> 24) & 0xff,
+                                              (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff),
+                              absl::StrFormat("10.200.%d.%d", (i % 1000) / 250, i % 250 + 1),
+                              {absl::StrFormat("10.%d.%d.%d", 50 + (i >> 16), (i >> 8) & 0xff,
+                                               i & 0xff)});
+  }
+  absl::Time start = absl::Now();
+  auto r = store_->ReplaceRemotePorts(req);
+  const absl::Duration replace = absl::Now() - start;
+  ASSERT_THAT(r.status(), IsOk());
+  EXPECT_EQ(r->added(), static_cast<uint32_t>(kPorts));
+  start = absl::Now();
+  ASSERT_THAT(store_->AddRemotePort(Remote("red", "02:02:00:00:00:01", "10.200.9.9")).status(),
+              IsOk());
+  const absl::Duration add = absl::Now() - start;
+  std::printf("ReplaceRemotePorts of %d ports: %.0f ms; AddRemotePort on top: %.0f ms\n", kPorts,
+              absl::ToDoubleMilliseconds(replace), absl::ToDoubleMilliseconds(add));
+  EXPECT_EQ(store_->GetStats().vteps_size(), 1001);
+}
+
 }  // namespace
 }  // namespace vswitch::control
