@@ -367,6 +367,14 @@ TEST_F(ConfigStoreRemoteTest, VtepCountersClearAndRestartOnSlotReuse) {
   EXPECT_EQ(v->rx_packets(), 2u);
   EXPECT_EQ(v->rx_bytes(), 120u);
   EXPECT_EQ(v->replicated(), 1u);
+  // The overlay's drop reasons are listed (drop_reasons.h's X-macro).
+  std::vector<std::string> reasons;
+  for (const auto& d : st.drops()) {
+    reasons.push_back(d.reason());
+  }
+  EXPECT_THAT(reasons, ::testing::IsSupersetOf({"unknown_vni", "unknown_vtep", "overlay_spoofed",
+                                                "bad_vxlan", "overlay_mtu", "vtep_unresolved",
+                                                "overlay_transit"}));
   store_->ClearStats();
   c.tx_packets.Add(1);
   EXPECT_EQ(FindVtep(store_->GetStats(), "192.0.2.20")->tx_packets(), 1u);
