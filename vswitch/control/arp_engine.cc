@@ -35,7 +35,16 @@ NeighborMap ArpEngine::Neighbors(const v1::Config& config) const {
   return out;
 }
 
-void ArpEngine::UpdateTargets(const v1::Config& config) {
+void ArpEngine::UpdateTargets(const v1::Config& config, const VtepSlotMap* vteps) {
+  VtepSlotMap own;
+  if (vteps == nullptr) {
+    for (const auto& rp : config.remote_ports()) {
+      if (auto ip = net::ParseIpv4(rp.vtep()); ip.ok()) {
+        own[*ip] = 0;
+      }
+    }
+    vteps = &own;
+  }
   std::vector<uint32_t> targets;
   const v1::VPort* up = FindUplink(config);
   if (up != nullptr) {
@@ -54,8 +63,31 @@ void ArpEngine::UpdateTargets(const v1::Config& config) {
         }
       }
     }
+    // Many VTEPs share one gateway: ask for it once.
+    absl::flat_hash_set<uint32_t> hops;
+    for (const auto& [ip, slot] : *vteps) {
+      const uint32_t hop = NextHopFor(up->uplink(), ip);
+      if (hop != 0 && !statics.contains(hop) && hops.insert(hop).second) {
+        targets.push_back(hop);
+      }
+    }
   }
   arp_.SetTargets(targets);
+}
+
+std::string ArpEngine::NextHopState(const v1::Config& config, uint32_t ip) const {
+  const v1::VPort* up = FindUplink(config);
+  const uint32_t hop = up == nullptr ? 0 : NextHopFor(up->uplink(), ip);
+  if (hop == 0) {
+    return "NO_ROUTE";
+  }
+  for (const auto& n : config.neighbors()) {
+    if (auto nip = net::ParseIpv4(n.ip()); nip.ok() && *nip == hop) {
+      return "STATIC";
+    }
+  }
+  auto it = arp_.entries().find(hop);
+  return it != arp_.entries().end() && it->second.resolved ? "RESOLVED" : "INCOMPLETE";
 }
 
 v1::ListNeighborsResponse ArpEngine::List(const v1::Config& config) const {
@@ -86,6 +118,15 @@ v1::ListNeighborsResponse ArpEngine::List(const v1::Config& config) const {
         out->set_ip(c);
         out->set_state("NO_ROUTE");
       }
+    }
+  }
+  for (const auto& rp : config.remote_ports()) {
+    auto ip = net::ParseIpv4(rp.vtep());
+    if (ip.ok() && (up == nullptr || NextHopFor(up->uplink(), *ip) == 0) &&
+        listed.insert(rp.vtep()).second) {
+      v1::Neighbor* out = resp.add_neighbors();
+      out->set_ip(rp.vtep());
+      out->set_state("NO_ROUTE");
     }
   }
   return resp;
@@ -174,7 +215,8 @@ void ArpEngine::SendDue(const v1::Config& config, const Runtime& runtime, absl::
   }
   for (uint32_t ip : arp_.WarnDue(now)) {
     LOG(WARNING) << "next hop " << net::FormatIpv4(ip)
-                 << " does not answer ARP; mirror copies for it are dropped (no_next_hop)";
+                 << " does not answer ARP; mirror copies (no_next_hop) and overlay frames "
+                    "(vtep_unresolved) for it are dropped";
   }
 }
 

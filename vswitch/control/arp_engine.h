@@ -33,8 +33,13 @@ class ArpEngine {
   NeighborMap Neighbors(const v1::Config& config) const;
 
   // Which next hops `config` needs resolved by ARP: those of its
-  // collectors that no static neighbor covers.
-  void UpdateTargets(const v1::Config& config);
+  // collectors and of its remote ports' VTEPs (`vteps`, the distinct VTEP
+  // addresses; null: taken from `config`) that no static neighbor covers.
+  void UpdateTargets(const v1::Config& config, const VtepSlotMap* vteps = nullptr);
+
+  // The state of the next hop of underlay address `ip` (host order), as
+  // Neighbor.state: STATIC, RESOLVED, INCOMPLETE or NO_ROUTE.
+  std::string NextHopState(const v1::Config& config, uint32_t ip) const;
 
   // ARP frames received on the uplink (all freed here): learns senders and
   // answers requests for the uplink's IP. True when a next hop was resolved
@@ -48,7 +53,8 @@ class ArpEngine {
   // Sends the requests due now and warns about next hops that do not answer.
   void SendDue(const v1::Config& config, const Runtime& runtime, absl::Time now);
 
-  // Static neighbors, ARP entries, and collectors the uplink cannot reach.
+  // Static neighbors, ARP entries (collectors' and VTEPs' next hops), and
+  // collectors and VTEPs the uplink cannot reach.
   v1::ListNeighborsResponse List(const v1::Config& config) const;
 
  private:

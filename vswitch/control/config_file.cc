@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "lib/file/atomic_file.h"
+#include "lib/net/ipv4.h"
 #include "lib/net/mac_address.h"
 #include "lib/proto/text_proto.h"
 #include "vswitch/control/validator.h"
@@ -43,7 +44,24 @@ void NormalizeTapSession(v1::TapSession* s) {
   }
 }
 
+void NormalizeRemotePort(v1::RemotePort* rp) {
+  if (auto mac = net::ParseMac(rp->mac()); mac.ok()) {
+    rp->set_mac(net::FormatMac(*mac));
+  }
+  for (auto& s : *rp->mutable_ips()) {
+    if (auto ip = net::ParseIpv4(s); ip.ok()) {
+      s = net::FormatIpv4(*ip);
+    }
+  }
+  if (auto ip = net::ParseIpv4(rp->vtep()); ip.ok()) {
+    rp->set_vtep(net::FormatIpv4(*ip));
+  }
+}
+
 void NormalizeConfig(v1::Config* c) {
+  for (auto& rp : *c->mutable_remote_ports()) {
+    NormalizeRemotePort(&rp);
+  }
   for (auto& vp : *c->mutable_vports()) {
     NormalizeVPort(&vp);
   }

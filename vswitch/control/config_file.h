@@ -30,6 +30,8 @@ void NormalizeConfig(v1::Config* config);
 // Output-only fields of the vport are cleared.
 void NormalizeVPort(v1::VPort* vport);
 void NormalizeTapSession(v1::TapSession* session);
+// Canonical MAC ("02:00:..", lower case) and addresses, where they parse.
+void NormalizeRemotePort(v1::RemotePort* port);
 
 // Reads, parses, normalises and validates (ValidateConfig) the file at `path`. nullopt
 // when it does not exist. Errors name the file first: "PATH:3:7: ..." for

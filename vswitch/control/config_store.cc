@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vswitch/control/config_store.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include "absl/strings/str_format.h"
+#include "lib/net/ipv4.h"
 #include "lib/status/status_macros.h"
 #include "vswitch/control/config_file.h"
 #include "vswitch/control/config_lookup.h"
@@ -79,6 +81,15 @@ absl::Status ConfigStore::Commit(v1::Config candidate) {
   in.session_slots = &mirror.session_slots;
   in.dest_slots = &mirror.dest_slots;
   in.dest_rings = &mirror.dest_rings;
+  std::vector<uint16_t> new_vtep_slots;
+  VS_ASSIGN_OR_RETURN(VtepSlotMap vtep_slots,
+                      AssignVtepSlots(candidate, vtep_slots_, &new_vtep_slots));
+  // A reused slot's counters start from zero (taken before any worker can
+  // count for the new VTEP).
+  for (uint16_t slot : new_vtep_slots) {
+    stats_->ResetVtepSlot(slot);
+  }
+  in.vtep_slots = &vtep_slots;
   const NeighborMap neighbors = arp_.Neighbors(candidate);
   in.neighbors = &neighbors;
   in.previous = publisher_->slot().Current();
@@ -93,7 +104,8 @@ absl::Status ConfigStore::Commit(v1::Config candidate) {
     ++change_seq_;
   }
   config_ = std::move(candidate);
-  arp_.UpdateTargets(config_);
+  vtep_slots_ = std::move(vtep_slots);
+  arp_.UpdateTargets(config_, &vtep_slots_);
   return absl::OkStatus();
 }
 
@@ -113,7 +125,20 @@ v1::Stats ConfigStore::GetStats() const {
   for (const auto& d : config_.destinations()) {
     dests.push_back(SlotRef{d.name(), d.id(), mirror_.state().dest_slots.at(d.id())});
   }
-  v1::Stats stats = stats_->Collect(refs, sessions, dests);
+  absl::flat_hash_map<uint32_t, uint32_t> vtep_ports;
+  for (const auto& rp : config_.remote_ports()) {
+    if (auto ip = net::ParseIpv4(rp.vtep()); ip.ok()) {
+      ++vtep_ports[*ip];
+    }
+  }
+  std::vector<VtepRef> vteps;
+  for (const auto& [ip, slot] : vtep_slots_) {
+    vteps.push_back(VtepRef{ip, slot, vtep_ports[ip], arp_.NextHopState(config_, ip)});
+  }
+  // Stable order for clients: by address.
+  std::sort(vteps.begin(), vteps.end(),
+            [](const VtepRef& a, const VtepRef& b) { return a.ip < b.ip; });
+  v1::Stats stats = stats_->Collect(refs, sessions, dests, vteps);
   for (v1::DestinationStats& ds : *stats.mutable_destinations()) {
     const std::optional<uint32_t> index = mirror_.PcapngFileIndex(ds.id());
     const int idx = IndexByName(config_.destinations(), ds.name());

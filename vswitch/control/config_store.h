@@ -14,7 +14,8 @@
 // VNets and vports; config_store_fdb.cc the FDB and MAC learning;
 // config_store_tap.cc mirror destinations and TAP sessions (their rings,
 // writers and slots are MirrorResources'); config_store_neighbors.cc static
-// neighbors and ARP (ArpEngine); config_store_apply.cc ApplyConfig.
+// neighbors and ARP (ArpEngine); config_store_remote.cc remote ports (the
+// overlay); config_store_apply.cc ApplyConfig.
 // Thread: any (methods serialise on mu_). Lifetime: the daemon's; Shutdown()
 // before the EAL is torn down.
 #pragma once
@@ -98,6 +99,12 @@ class ConfigStore {
   absl::StatusOr<v1::TapSession> UpdateTapSession(const v1::TapSession& req);
   absl::Status DeleteTapSession(const std::string& name);
   v1::ListTapSessionsResponse ListTapSessions() const;
+
+  absl::StatusOr<v1::RemotePort> AddRemotePort(const v1::RemotePort& req);
+  absl::Status RemoveRemotePort(const std::string& vnet, const std::string& mac);
+  absl::StatusOr<v1::ListRemotePortsResponse> ListRemotePorts(const std::string& vnet) const;
+  absl::StatusOr<v1::ReplaceRemotePortsResponse> ReplaceRemotePorts(
+      const v1::ReplaceRemotePortsRequest& req);
 
   absl::StatusOr<v1::Neighbor> SetNeighbor(const v1::Neighbor& req);
   absl::Status DeleteNeighbor(const std::string& ip);
@@ -187,6 +194,9 @@ class ConfigStore {
   uint64_t change_seq_ ABSL_GUARDED_BY(mu_) = 0;
   // TAP's counter slots, rings and pcapng writers.
   MirrorResources mirror_ ABSL_GUARDED_BY(mu_);
+  // Stable counter slots of the VTEPs of config_'s remote ports (Commit
+  // assigns them: a VTEP keeps its slot while it has remote ports).
+  VtepSlotMap vtep_slots_ ABSL_GUARDED_BY(mu_);
   // Next hops of the uplink: static neighbors and ARP.
   ArpEngine arp_ ABSL_GUARDED_BY(mu_);
   // Its hooks take mu_; it is never called with mu_ held.

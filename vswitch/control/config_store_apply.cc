@@ -273,6 +273,18 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
       learned_.Remove(v->id(), mac->ToU64());
     }
   }
+  if (!learned_.entries().empty()) {
+    absl::flat_hash_map<std::string, uint32_t> vnet_ids;
+    for (const auto& v : candidate.vnets()) {
+      vnet_ids[v.name()] = v.id();
+    }
+    for (const auto& rp : candidate.remote_ports()) {
+      auto v = vnet_ids.find(rp.vnet());
+      if (auto mac = net::ParseMac(rp.mac()); mac.ok() && v != vnet_ids.end()) {
+        learned_.Remove(v->second, mac->ToU64());
+      }
+    }
+  }
 
   const MirrorResources::State saved_mirror = mirror;
   mirror.dest_slots = dest_slots;
@@ -315,7 +327,8 @@ absl::StatusOr<uint64_t> ConfigStore::ApplyConfigLocked(const v1::Config& req, b
   LOG(INFO) << (restore ? "configuration restored" : "configuration applied") << ": "
             << config_.vnets_size() << " vnets, " << config_.vports_size() << " vports ("
             << created.size() << " created, " << retired.size() << " removed), "
-            << config_.fdb_size() << " static fdb entries, " << config_.destinations_size()
+            << config_.fdb_size() << " static fdb entries, " << config_.remote_ports_size()
+            << " remote ports, " << config_.destinations_size()
             << " destinations, " << config_.tap_sessions_size() << " TAP sessions; generation "
             << generation_;
   return generation_;

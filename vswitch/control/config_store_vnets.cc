@@ -55,6 +55,12 @@ absl::Status ConfigStore::DeleteVNet(const std::string& name) {
           absl::StrFormat("name: VNet '%s' still has vport '%s'", name, vp.name()));
     }
   }
+  for (const auto& rp : config_.remote_ports()) {
+    if (rp.vnet() == name) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "name: VNet '%s' still has remote port %s (VTEP %s)", name, rp.mac(), rp.vtep()));
+    }
+  }
   for (const auto& d : config_.destinations()) {
     if (d.vnet() == name) {
       return absl::FailedPreconditionError(absl::StrFormat(

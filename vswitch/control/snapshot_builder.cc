@@ -12,9 +12,12 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "lib/dpdk/dpdk_status.h"
 #include "lib/net/ipv4.h"
 #include "lib/net/mac_address.h"
+#include "lib/status/status_macros.h"
+#include "vswitch/control/config_lookup.h"
 #include "vswitch/control/tap_filter_compiler.h"
 
 namespace vswitch::control {
@@ -23,11 +26,10 @@ namespace {
 using dataplane::FdbKey;
 using dataplane::Snapshot;
 
-absl::Status AddFdb(Snapshot* snap, uint16_t vnet_index, const uint8_t* mac, uint16_t port,
-                    bool is_static) {
+absl::Status AddFdbValue(Snapshot* snap, uint16_t vnet_index, const uint8_t* mac,
+                         uintptr_t value) {
   FdbKey key{.vnet_index = vnet_index, .mac = {}};
   std::memcpy(key.mac, mac, 6);
-  const uintptr_t value = dataplane::PackFdbValue(port, is_static);
   int ret = rte_hash_add_key_data(snap->fdb, &key, reinterpret_cast<void*>(value));
   if (ret != 0) {
     return dpdk::DpdkError("rte_hash_add_key_data(fdb)", ret);
@@ -36,6 +38,44 @@ absl::Status AddFdb(Snapshot* snap, uint16_t vnet_index, const uint8_t* mac, uin
   uint64_t k = 0;
   std::memcpy(&k, &key, sizeof(key));
   snap->fdb_digest[dataplane::FdbEpochBucket(vnet_index, mac)] += absl::HashOf(k, value);
+  return absl::OkStatus();
+}
+
+absl::Status AddFdb(Snapshot* snap, uint16_t vnet_index, const uint8_t* mac, uint16_t port,
+                    bool is_static) {
+  return AddFdbValue(snap, vnet_index, mac, dataplane::PackFdbValue(port, is_static));
+}
+
+// An rte_hash of at least 2 * `n` entries (rte_hash wants headroom), at
+// least `min_entries`, named `name` (unique in the process: the generation
+// is part of it).
+rte_hash* CreateHash(const std::string& name, size_t n, uint32_t min_entries, uint32_t key_len) {
+  uint32_t capacity = min_entries;
+  while (capacity < 2 * n) {
+    capacity <<= 1;
+  }
+  rte_hash_parameters params{};
+  params.name = name.c_str();
+  params.entries = capacity;
+  params.key_len = key_len;
+  params.hash_func = rte_hash_crc;
+  params.socket_id = SOCKET_ID_ANY;
+  return rte_hash_create(&params);
+}
+
+// ARP suppression entries are decided on for frames to the broadcast MAC:
+// they go into the digest of that VNet's broadcast bucket, so that a change
+// invalidates that VNet's cached broadcast flows only.
+absl::Status AddArp(Snapshot* snap, uint16_t vnet_index, uint32_t ip_be, const uint8_t* mac) {
+  const dataplane::ArpKey key{.vnet_index = vnet_index, .pad = 0, .ip_be = ip_be};
+  const uintptr_t value = dataplane::PackMac(mac);
+  int ret = rte_hash_add_key_data(snap->arp_table, &key, reinterpret_cast<void*>(value));
+  if (ret != 0) {
+    return dpdk::DpdkError("rte_hash_add_key_data(arp_table)", ret);
+  }
+  static constexpr uint8_t kBroadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  snap->fdb_digest[dataplane::FdbEpochBucket(vnet_index, kBroadcast)] +=
+      absl::HashOf(vnet_index, ip_be, value);
   return absl::OkStatus();
 }
 
@@ -58,8 +98,19 @@ uint64_t StructDigest(const Snapshot& snap, const std::vector<const v1::TapSessi
     }
   }
   for (const auto& v : snap.vnets) {
-    absl::StrAppend(&sig, "v", v.id, ";");
+    absl::StrAppend(&sig, "v", v.id, ",", v.vni, ",", v.arp_suppression, ",",
+                    absl::StrJoin(v.flood_vteps, ","), ";");
   }
+  // The overlay: where encapsulated frames go, and whether they can.
+  for (size_t i = 0; i < snap.vteps.size(); ++i) {
+    const dataplane::VtepInfo& t = snap.vteps[i];
+    absl::StrAppend(&sig, "t", i, ",", t.ip_be, ",", t.resolved, ",");
+    sig.append(reinterpret_cast<const char*>(t.next_hop_mac), 6);
+  }
+  const dataplane::UplinkInfo& u = snap.uplink;
+  absl::StrAppend(&sig, "u", u.present, ",", u.port, ",", u.mtu, ",", u.ip_be, ",",
+                  snap.vxlan_port, ",");
+  sig.append(reinterpret_cast<const char*>(u.mac), 6);
   absl::StrAppend(&sig, snap.mac_learning, ",", snap.key_l3l4, ",", snap.rx_sessions, ",",
                   snap.rules_sessions, ";");
   for (const v1::TapSession* s : sessions) {
@@ -192,7 +243,168 @@ absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap,
   return absl::OkStatus();
 }
 
+
+// The overlay: remote ports' FDB entries, the VTEPs, the lookup tables of
+// decapsulation and ARP suppression. Runs after the static FDB entries of
+// vports and before learned ones (remote ports are static).
+absl::Status BuildOverlay(const SnapshotInputs& in,
+                          const absl::flat_hash_map<std::string, uint16_t>& vnet_index,
+                          Snapshot* snap) {
+  const v1::Config& config = *in.config;
+  for (int i = 0; i < config.vnets_size(); ++i) {
+    snap->vnets[i].arp_suppression = !config.vnets(i).arp_suppression_disabled();
+  }
+  VtepSlotMap local_slots;
+  const VtepSlotMap* slots = in.vtep_slots;
+  if (slots == nullptr) {
+    std::vector<uint16_t> unused;
+    absl::StatusOr<VtepSlotMap> s = AssignVtepSlots(config, {}, &unused);
+    if (!s.ok()) {
+      return s.status();
+    }
+    local_slots = *std::move(s);
+    slots = &local_slots;
+  }
+
+  // VTEPs: slot -> address and next hop.
+  int max_slot = -1;
+  for (const auto& [ip, slot] : *slots) {
+    max_slot = std::max<int>(max_slot, slot);
+  }
+  snap->vteps.resize(max_slot + 1);
+  const v1::VPort* uplink = FindUplink(config);
+  for (const auto& [ip, slot] : *slots) {
+    dataplane::VtepInfo& t = snap->vteps[slot];
+    t.ip_be = rte_cpu_to_be_32(ip);
+    if (uplink != nullptr && in.neighbors != nullptr) {
+      const uint32_t hop = NextHopFor(uplink->uplink(), ip);
+      auto it = in.neighbors->find(hop);
+      if (hop != 0 && it != in.neighbors->end()) {
+        t.resolved = true;
+        std::memcpy(t.next_hop_mac, it->second.data(), 6);
+      }
+    }
+  }
+  const std::string gen = absl::StrFormat("%u", in.generation);
+  if (!slots->empty()) {
+    const std::string name = "vtep_g" + gen;
+    snap->vtep_by_ip = CreateHash(name, slots->size(), 64, sizeof(uint32_t));
+    if (snap->vtep_by_ip == nullptr) {
+      return dpdk::DpdkError("rte_hash_create(" + name + ")", rte_errno);
+    }
+    for (const auto& [ip, slot] : *slots) {
+      const uint32_t key = rte_cpu_to_be_32(ip);
+      const int ret = rte_hash_add_key_data(snap->vtep_by_ip, &key,
+                                            reinterpret_cast<void*>(uintptr_t{slot}));
+      if (ret != 0) {
+        return dpdk::DpdkError("rte_hash_add_key_data(vtep_by_ip)", ret);
+      }
+    }
+  }
+  if (config.vnets_size() > 0) {
+    const std::string name = "vni_g" + gen;
+    snap->vnet_by_vni = CreateHash(name, config.vnets_size(), 64, sizeof(uint32_t));
+    if (snap->vnet_by_vni == nullptr) {
+      return dpdk::DpdkError("rte_hash_create(" + name + ")", rte_errno);
+    }
+    for (int i = 0; i < config.vnets_size(); ++i) {
+      const uint32_t key = config.vnets(i).vni();
+      const int ret = rte_hash_add_key_data(snap->vnet_by_vni, &key,
+                                            reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+      if (ret != 0) {
+        return dpdk::DpdkError("rte_hash_add_key_data(vnet_by_vni)", ret);
+      }
+    }
+  }
+
+  // ARP suppression: local VMs' addresses (with their first MAC) and remote
+  // ports' addresses.
+  size_t n_arp = 0;
+  for (const auto& vp : config.vports()) {
+    n_arp += vp.vm_macs_size() > 0 ? vp.ips_size() : 0;
+  }
+  for (const auto& rp : config.remote_ports()) {
+    n_arp += rp.ips_size();
+  }
+  if (n_arp > 0) {
+    const std::string name = "arp_g" + gen;
+    snap->arp_table = CreateHash(name, n_arp, 64, sizeof(dataplane::ArpKey));
+    if (snap->arp_table == nullptr) {
+      return dpdk::DpdkError("rte_hash_create(" + name + ")", rte_errno);
+    }
+  }
+  for (const auto& vp : config.vports()) {
+    if (vp.kind() != v1::VPORT_KIND_VM || vp.vm_macs_size() == 0) {
+      continue;
+    }
+    const uint16_t vi = vnet_index.at(vp.vnet());
+    const auto mac = net::ParseMac(vp.vm_macs(0));  // Validated before.
+    for (const auto& ip : vp.ips()) {
+      VS_RETURN_IF_ERROR(
+          AddArp(snap, vi, rte_cpu_to_be_32(*net::ParseIpv4(ip)), mac->bytes.data()));
+    }
+  }
+
+  std::vector<std::vector<uint16_t>> flood(snap->vnets.size());
+  for (const auto& rp : config.remote_ports()) {
+    const uint16_t vi = vnet_index.at(rp.vnet());
+    const auto mac = net::ParseMac(rp.mac());
+    const uint16_t slot = slots->at(*net::ParseIpv4(rp.vtep()));
+    VS_RETURN_IF_ERROR(AddFdbValue(snap, vi, mac->bytes.data(), dataplane::PackFdbRemote(slot)));
+    for (const auto& ip : rp.ips()) {
+      VS_RETURN_IF_ERROR(
+          AddArp(snap, vi, rte_cpu_to_be_32(*net::ParseIpv4(ip)), mac->bytes.data()));
+    }
+    flood[vi].push_back(slot);
+  }
+  for (size_t v = 0; v < flood.size(); ++v) {
+    std::vector<uint16_t>& f = flood[v];
+    std::sort(f.begin(), f.end());
+    f.erase(std::unique(f.begin(), f.end()), f.end());
+    snap->vnets[v].flood_vteps = std::move(f);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<VtepSlotMap> AssignVtepSlots(const v1::Config& config, const VtepSlotMap& previous,
+                                            std::vector<uint16_t>* new_slots) {
+  VtepSlotMap out;
+  std::vector<uint32_t> fresh;
+  for (const auto& rp : config.remote_ports()) {
+    auto ip = net::ParseIpv4(rp.vtep());
+    if (!ip.ok() || out.contains(*ip)) {
+      continue;
+    }
+    if (auto it = previous.find(*ip); it != previous.end()) {
+      out[*ip] = it->second;
+    } else {
+      out[*ip] = dataplane::kNoVtep;  // Placeholder: slot below.
+      fresh.push_back(*ip);
+    }
+  }
+  std::vector<bool> used(dataplane::kMaxVteps, false);
+  for (const auto& [ip, slot] : out) {
+    if (slot != dataplane::kNoVtep) {
+      used[slot] = true;
+    }
+  }
+  size_t next = 0;
+  for (uint32_t ip : fresh) {
+    while (next < used.size() && used[next]) {
+      ++next;
+    }
+    if (next == used.size()) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "remote_ports: more than %d distinct VTEPs", dataplane::kMaxVteps));
+    }
+    used[next] = true;
+    out[ip] = static_cast<uint16_t>(next);
+    new_slots->push_back(static_cast<uint16_t>(next));
+  }
+  return out;
+}
 
 uint32_t NextHopFor(const v1::UplinkConfig& uplink, uint32_t collector) {
   auto prefix = net::ParseIpv4Prefix(uplink.ip_cidr());
@@ -265,19 +477,10 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
     std::sort(v.flood_ports.begin(), v.flood_ports.end());
   }
 
-  // Table sized for twice the entries (rte_hash wants headroom), at least 1k.
-  uint32_t capacity = 1024;
-  while (capacity < 2 * (n_static + in.learned->entries().size())) {
-    capacity <<= 1;
-  }
+  const size_t n_remote = static_cast<size_t>(config.remote_ports_size());
   const std::string name = absl::StrFormat("fdb_g%u", in.generation);
-  rte_hash_parameters params{};
-  params.name = name.c_str();
-  params.entries = capacity;
-  params.key_len = sizeof(FdbKey);
-  params.hash_func = rte_hash_crc;
-  params.socket_id = SOCKET_ID_ANY;
-  snap->fdb = rte_hash_create(&params);
+  snap->fdb = CreateHash(name, n_static + n_remote + in.learned->entries().size(), 1024,
+                         sizeof(FdbKey));
   if (snap->fdb == nullptr) {
     return dpdk::DpdkError("rte_hash_create(" + name + ")", rte_errno);
   }
@@ -303,6 +506,9 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
     if (!st.ok()) {
       return st;
     }
+  }
+  if (absl::Status st = BuildOverlay(in, vnet_index, snap.get()); !st.ok()) {
+    return st;
   }
   for (const auto& [key, entry] : in.learned->entries()) {
     auto vi = vnet_index_by_id.find(key.first);

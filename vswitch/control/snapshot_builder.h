@@ -40,6 +40,17 @@ struct DestRings : std::array<rte_ring*, dataplane::kMaxWorkers> {
   dataplane::PcapngWriter* pcapng = nullptr;
 };
 
+// Stable VTEP counter slots (indexes into Snapshot::vteps) by VTEP IPv4
+// address (host order).
+using VtepSlotMap = absl::flat_hash_map<uint32_t, uint16_t>;
+
+// The slots of the VTEPs of `config`'s remote ports: those in `previous`
+// keep theirs, new ones take the lowest free slots (appended to
+// `new_slots`, whose counters must restart from zero). ResourceExhausted
+// beyond kMaxVteps (the validator refuses that first).
+absl::StatusOr<VtepSlotMap> AssignVtepSlots(const v1::Config& config, const VtepSlotMap& previous,
+                                            std::vector<uint16_t>* new_slots);
+
 struct SnapshotInputs {
   const v1::Config* config = nullptr;
   // Keyed by vport name; every vport of `config` has one.
@@ -55,6 +66,9 @@ struct SnapshotInputs {
   const absl::flat_hash_map<uint32_t, uint16_t>* dest_slots = nullptr;
   const absl::flat_hash_map<uint32_t, DestRings>* dest_rings = nullptr;
   const NeighborMap* neighbors = nullptr;
+  // Overlay: every VTEP of the remote ports has a slot here. Null: slots are
+  // assigned as by AssignVtepSlots with no previous ones (tests, benches).
+  const VtepSlotMap* vtep_slots = nullptr;
   // The snapshot in use (null at start): parts unchanged since it keep their
   // flow-cache tags.
   const dataplane::Snapshot* previous = nullptr;

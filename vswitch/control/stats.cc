@@ -4,6 +4,8 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include "lib/net/ipv4.h"
+
 namespace vswitch::control {
 
 using dataplane::kNumDropReasons;
@@ -76,13 +78,29 @@ void StatsCollector::FillMirror(const MirrorSums& now, const MirrorSums& base,
   out->set_sent_bytes(now[9] - base[9]);
 }
 
+StatsCollector::VtepSums StatsCollector::SumVtep(uint16_t slot) const {
+  VtepSums s{};
+  for (const dataplane::LcoreStats* l : lcores_) {
+    const dataplane::VtepCounters& c = l->vteps[slot];
+    s[0] += c.rx_packets.Load();
+    s[1] += c.rx_bytes.Load();
+    s[2] += c.tx_packets.Load();
+    s[3] += c.tx_bytes.Load();
+    s[4] += c.replicated.Load();
+  }
+  return s;
+}
+
+void StatsCollector::ResetVtepSlot(uint16_t slot) { vtep_base_[slot] = SumVtep(slot); }
+
 void StatsCollector::ResetSessionSlot(uint16_t slot) { session_base_[slot] = SumMirror(0, slot); }
 
 void StatsCollector::ResetDestinationSlot(uint16_t slot) { dest_base_[slot] = SumMirror(1, slot); }
 
 v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports,
                                   const std::vector<SlotRef>& sessions,
-                                  const std::vector<SlotRef>& destinations) const {
+                                  const std::vector<SlotRef>& destinations,
+                                  const std::vector<VtepRef>& vteps) const {
   v1::Stats out;
   uint64_t total_drops[kNumDropReasons] = {};
   for (const PortRef& ref : ports) {
@@ -142,6 +160,19 @@ v1::Stats StatsCollector::Collect(const std::vector<PortRef>& ports,
     ds->set_id(ref.id);
     FillMirror(SumMirror(1, ref.slot), dest_base_[ref.slot], ds->mutable_counters());
   }
+  for (const VtepRef& ref : vteps) {
+    const VtepSums now = SumVtep(ref.slot);
+    const VtepSums& base = vtep_base_[ref.slot];
+    v1::VtepStats* vs = out.add_vteps();
+    vs->set_ip(net::FormatIpv4(ref.ip));
+    vs->set_remote_ports(ref.remote_ports);
+    vs->set_state(ref.state);
+    vs->set_rx_packets(now[0] - base[0]);
+    vs->set_rx_bytes(now[1] - base[1]);
+    vs->set_tx_packets(now[2] - base[2]);
+    vs->set_tx_bytes(now[3] - base[3]);
+    vs->set_replicated(now[4] - base[4]);
+  }
   for (const rte_mempool* mp : pools_) {
     v1::MempoolStats* ms = out.add_mempools();
     ms->set_name(mp->name);
@@ -162,6 +193,9 @@ void StatsCollector::Clear() {
   for (uint16_t slot = 0; slot < dataplane::kMirrorSlots; ++slot) {
     session_base_[slot] = SumMirror(0, slot);
     dest_base_[slot] = SumMirror(1, slot);
+  }
+  for (uint16_t slot = 0; slot < dataplane::kVtepSlots; ++slot) {
+    vtep_base_[slot] = SumVtep(slot);
   }
 }
 

@@ -32,6 +32,14 @@ struct SlotRef {
   uint16_t slot;
 };
 
+// A remote VTEP, its counter slot, and what GetStats shows beside them.
+struct VtepRef {
+  uint32_t ip;  // Host order.
+  uint16_t slot;
+  uint32_t remote_ports;
+  std::string state;  // As Neighbor.state.
+};
+
 struct WorkerRef {
   uint32_t lcore_id;
   std::string role;
@@ -44,7 +52,8 @@ class StatsCollector {
                  std::vector<const rte_mempool*> pools = {});
 
   v1::Stats Collect(const std::vector<PortRef>& ports, const std::vector<SlotRef>& sessions,
-                    const std::vector<SlotRef>& destinations) const;
+                    const std::vector<SlotRef>& destinations,
+                    const std::vector<VtepRef>& vteps = {}) const;
   // Everything reads zero afterwards.
   void Clear();
   // A new vport took `port_id`: its counters start from zero.
@@ -52,6 +61,8 @@ class StatsCollector {
   // A new session / destination took a slot: its counters start from zero.
   void ResetSessionSlot(uint16_t slot);
   void ResetDestinationSlot(uint16_t slot);
+  // A VTEP took a slot: its counters start from zero.
+  void ResetVtepSlot(uint16_t slot);
 
  private:
   struct PortSums {
@@ -70,6 +81,9 @@ class StatsCollector {
   MirrorSums SumMirror(int which, uint16_t slot) const;
   static void FillMirror(const MirrorSums& now, const MirrorSums& base, v1::MirrorCounters* out);
   static LcoreSums SumLcore(const dataplane::LcoreStats& s);
+  // rx_packets, rx_bytes, tx_packets, tx_bytes, replicated.
+  using VtepSums = std::array<uint64_t, 5>;
+  VtepSums SumVtep(uint16_t slot) const;
 
   std::vector<const dataplane::LcoreStats*> lcores_;
   std::vector<WorkerRef> workers_;
@@ -78,6 +92,7 @@ class StatsCollector {
   std::vector<LcoreSums> lcore_base_;
   std::array<MirrorSums, dataplane::kMirrorSlots> session_base_{};
   std::array<MirrorSums, dataplane::kMirrorSlots> dest_base_{};
+  std::vector<VtepSums> vtep_base_ = std::vector<VtepSums>(dataplane::kVtepSlots);
 };
 
 }  // namespace vswitch::control

@@ -136,6 +136,26 @@ void FillLcores(const v1::Stats& stats, rte_tel_data* d) {
   }
 }
 
+// Keyed by IP ("192_0_2_20": dict keys take no '.'); "ip" has the address.
+void FillVteps(const v1::Stats& stats, rte_tel_data* d) {
+  for (const v1::VtepStats& v : stats.vteps()) {
+    rte_tel_data* t = rte_tel_data_alloc();
+    if (t == nullptr) {
+      return;
+    }
+    rte_tel_data_start_dict(t);
+    rte_tel_data_add_dict_string(t, "ip", v.ip().c_str());
+    rte_tel_data_add_dict_u64(t, "remote_ports", v.remote_ports());
+    rte_tel_data_add_dict_string(t, "state", v.state().c_str());
+    rte_tel_data_add_dict_u64(t, "rx_packets", v.rx_packets());
+    rte_tel_data_add_dict_u64(t, "rx_bytes", v.rx_bytes());
+    rte_tel_data_add_dict_u64(t, "tx_packets", v.tx_packets());
+    rte_tel_data_add_dict_u64(t, "tx_bytes", v.tx_bytes());
+    rte_tel_data_add_dict_u64(t, "replicated", v.replicated());
+    AddContainer(d, v.ip(), t);
+  }
+}
+
 // One telemetry command: a dict filled from a fresh GetStats().
 template <void (*Fill)(const v1::Stats&, rte_tel_data*)>
 int Handle(const char* /*cmd*/, const char* /*params*/, rte_tel_data* d) {
@@ -162,6 +182,8 @@ constexpr Command kCommands[] = {
     {"/vswitch/destinations", &Handle<FillDestinations>,
      "Mirror destination counters by name."},
     {"/vswitch/drops", &Handle<FillDrops>, "Dropped packets by reason, over all vports."},
+    {"/vswitch/vteps", &Handle<FillVteps>,
+     "Remote VTEPs by IP: remote ports, next-hop state, rx/tx packets and bytes, replicated."},
     {"/vswitch/lcores", &Handle<FillLcores>,
      "Worker lcores by id: role, busy/idle cycles, bursts, rx packets."},
 };
@@ -184,7 +206,7 @@ bool RegisterTelemetry(ConfigStore* store) {
   }
   g_registered = true;
   if (ok) {
-    LOG(INFO) << "telemetry: /vswitch/{ports,sessions,destinations,drops,lcores} registered";
+    LOG(INFO) << "telemetry: /vswitch/{ports,sessions,destinations,drops,vteps,lcores} registered";
   }
   return ok;
 }

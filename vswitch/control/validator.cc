@@ -4,6 +4,7 @@
 // configuration (TAP objects and neighbors: validator_tap.cc).
 #include "vswitch/control/validator.h"
 
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_format.h"
@@ -43,13 +44,14 @@ bool ValidNameChars(const std::string& s) {
   return true;
 }
 
-// Is `mac` already a static FDB entry of VNet `vnet` (entry or a vport's vm_macs)?
-const std::string* StaticOwner(const v1::Config& c, const std::string& vnet,
-                               const net::MacAddress& mac) {
+// Is `mac` already a static FDB entry of VNet `vnet` (entry, a vport's
+// vm_macs or a remote port)? Returns who has it ("vport 'x'"), or nullopt.
+std::optional<std::string> StaticOwner(const v1::Config& c, const std::string& vnet,
+                                       const net::MacAddress& mac) {
   for (const auto& e : c.fdb()) {
     auto m = net::ParseMac(e.mac());
     if (e.vnet() == vnet && m.ok() && *m == mac) {
-      return &e.vport();
+      return absl::StrFormat("vport '%s'", e.vport());
     }
   }
   for (const auto& p : c.vports()) {
@@ -59,11 +61,17 @@ const std::string* StaticOwner(const v1::Config& c, const std::string& vnet,
     for (const auto& s : p.vm_macs()) {
       auto m = net::ParseMac(s);
       if (m.ok() && *m == mac) {
-        return &p.name();
+        return absl::StrFormat("vport '%s'", p.name());
       }
     }
   }
-  return nullptr;
+  for (const auto& r : c.remote_ports()) {
+    auto m = net::ParseMac(r.mac());
+    if (r.vnet() == vnet && m.ok() && *m == mac) {
+      return absl::StrFormat("remote port of VTEP %s", r.vtep());
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -225,9 +233,9 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
     if (!own.insert(mac->ToU64()).second) {
       return Invalid(field, absl::StrFormat("'%s' listed twice", vport.vm_macs(i)));
     }
-    if (const std::string* owner = StaticOwner(config, vport.vnet(), *mac)) {
+    if (const auto owner = StaticOwner(config, vport.vnet(), *mac)) {
       return absl::AlreadyExistsError(
-          absl::StrFormat("%s: '%s' is already a static entry of VNet '%s' (vport '%s')", field,
+          absl::StrFormat("%s: '%s' is already a static entry of VNet '%s' (%s)", field,
                           vport.vm_macs(i), vport.vnet(), *owner));
     }
   }
@@ -281,6 +289,19 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
         }
       }
     }
+    for (const auto& r : config.remote_ports()) {
+      if (r.vnet() != vport.vnet()) {
+        continue;
+      }
+      for (const auto& s : r.ips()) {
+        auto o = net::ParseIpv4(s);
+        if (o.ok() && *o == *ip) {
+          return absl::AlreadyExistsError(absl::StrFormat(
+              "%s: %s is already an address of remote port %s (VTEP %s) in VNet '%s'", field,
+              vport.ips(i), r.mac(), r.vtep(), vport.vnet()));
+        }
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -304,9 +325,9 @@ absl::Status ValidateFdbEntry(const v1::FdbEntry& entry, const v1::Config& confi
     return absl::FailedPreconditionError(
         absl::StrFormat("%svport: '%s' is not in VNet '%s'", prefix, entry.vport(), entry.vnet()));
   }
-  if (const std::string* owner = StaticOwner(config, entry.vnet(), *mac)) {
+  if (const auto owner = StaticOwner(config, entry.vnet(), *mac)) {
     return absl::AlreadyExistsError(
-        absl::StrFormat("%smac: '%s' is already a static entry of VNet '%s' (vport '%s')", prefix,
+        absl::StrFormat("%smac: '%s' is already a static entry of VNet '%s' (%s)", prefix,
                         entry.mac(), entry.vnet(), *owner));
   }
   return absl::OkStatus();
@@ -376,6 +397,11 @@ absl::Status ValidateConfig(const v1::Config& config) {
       return st;
     }
     *seen.add_tap_sessions() = config.tap_sessions(i);
+  }
+  // After vports and FDB entries: a clash names the remote port.
+  absl::Status rst = ValidateRemotePorts(config.remote_ports(), seen, "remote_ports");
+  if (!rst.ok()) {
+    return rst;
   }
   for (int i = 0; i < config.neighbors_size(); ++i) {
     absl::Status st =

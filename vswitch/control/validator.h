@@ -53,6 +53,20 @@ absl::Status ValidateTapSession(const v1::TapSession& session, const v1::Config&
 absl::Status ValidateNeighbor(const v1::Neighbor& neighbor, const v1::Config& config,
                               const std::string& prefix);
 
+// A remote port about to join `config` (which must not hold its (VNet, MAC)).
+// Codes: InvalidArgument (also a `vtep` equal to the uplink's own IP: a
+// host does not tunnel to itself), NotFound (VNet), AlreadyExists (MAC or
+// an IP already used in the VNet by a vport, a static FDB entry or another
+// remote port), ResourceExhausted (a 4097th distinct VTEP).
+absl::Status ValidateRemotePort(const v1::RemotePort& port, const v1::Config& config,
+                                const std::string& prefix);
+
+// `ports` about to join `base` (its VNets, vports, FDB and remote ports),
+// each also against those before it; errors name "`field`[i].". Linear in
+// the number of ports (indexes, not pairwise checks).
+absl::Status ValidateRemotePorts(const google::protobuf::RepeatedPtrField<v1::RemotePort>& ports,
+                                 const v1::Config& base, const std::string& field);
+
 // The whole configuration, each object against those before it. Used for
 // loaded files and as the final check of every change.
 absl::Status ValidateConfig(const v1::Config& config);

@@ -15,9 +15,9 @@
 namespace vswitch::rpc {
 
 // Largest request the server accepts (gRPC refuses bigger ones with
-// RESOURCE_EXHAUSTED before parsing). A whole Config of thousands of objects
-// is well under this.
-inline constexpr int kMaxRequestBytes = 4 << 20;
+// RESOURCE_EXHAUSTED before parsing). A ReplaceRemotePorts or Config of
+// 100k remote ports (P14) is about 6 MB.
+inline constexpr int kMaxRequestBytes = 32 << 20;
 
 class VSwitchService final : public v1::VSwitch::Service {
  public:
@@ -79,6 +79,15 @@ class VSwitchService final : public v1::VSwitch::Service {
                               v1::DeleteNeighborResponse*) override;
   grpc::Status ListNeighbors(grpc::ServerContext*, const v1::ListNeighborsRequest*,
                              v1::ListNeighborsResponse*) override;
+
+  grpc::Status AddRemotePort(grpc::ServerContext*, const v1::AddRemotePortRequest*,
+                             v1::RemotePort*) override;
+  grpc::Status RemoveRemotePort(grpc::ServerContext*, const v1::RemoveRemotePortRequest*,
+                                v1::RemoveRemotePortResponse*) override;
+  grpc::Status ListRemotePorts(grpc::ServerContext*, const v1::ListRemotePortsRequest*,
+                               v1::ListRemotePortsResponse*) override;
+  grpc::Status ReplaceRemotePorts(grpc::ServerContext*, const v1::ReplaceRemotePortsRequest*,
+                                  v1::ReplaceRemotePortsResponse*) override;
 
   grpc::Status GetConfig(grpc::ServerContext*, const v1::GetConfigRequest*, v1::Config*) override;
   grpc::Status ApplyConfig(grpc::ServerContext*, const v1::ApplyConfigRequest*,

@@ -215,5 +215,52 @@ TEST_F(ArpEngineTest, WithoutAnUplinkNothingIsSentAndFramesAreFreed) {
   EXPECT_EQ(leaks.Leaked(), 0);
 }
 
+
+// VTEPs of remote ports are next hops like collectors: asked for (once per
+// next hop), resolved by a reply (a change to republish), listed, and
+// shown NO_ROUTE when the uplink cannot reach them.
+TEST_F(ArpEngineTest, VtepNextHopsAreResolvedLikeCollectors) {
+  ArpEngine engine(pool_, kWorkers);
+  v1::Config config;
+  v1::VPort* up = config.add_vports();
+  up->set_name("up");
+  up->set_kind(v1::VPORT_KIND_UPLINK);
+  up->mutable_uplink()->set_ip_cidr("192.0.2.1/24");
+  for (const char* vtep : {"192.0.2.20", "10.9.9.9"}) {  // On the link; no route.
+    for (int i = 0; i < 2; ++i) {
+      v1::RemotePort* rp = config.add_remote_ports();
+      rp->set_vnet("blue");
+      rp->set_mac(i == 0 ? "02:00:00:00:0a:01" : "02:00:00:00:0a:02");
+      rp->set_vtep(vtep);
+    }
+  }
+  engine.UpdateTargets(config);
+  EXPECT_EQ(engine.NextHopState(config, kCollector), "INCOMPLETE");
+  EXPECT_EQ(engine.NextHopState(config, 0x0a090909), "NO_ROUTE");
+  engine.SendDue(config, runtime_, kT0);
+  std::vector<rte_mbuf*> sent = Sent();
+  ASSERT_EQ(sent.size(), 1u);  // 192.0.2.20 once, though two ports use it.
+  const auto* arp = reinterpret_cast<const rte_arp_hdr*>(
+      rte_pktmbuf_mtod(sent[0], const rte_ether_hdr*) + 1);
+  EXPECT_EQ(rte_be_to_cpu_32(arp->arp_data.arp_tip), kCollector);
+  vswitch::testing::FreeAll(sent);
+
+  rte_mbuf* reply = ArpFrom(pool_, RTE_ARP_OP_REPLY, kOurIp);
+  EXPECT_TRUE(engine.HandleFrames(config, runtime_, &reply, 1, kT0));
+  EXPECT_TRUE(engine.Neighbors(config).contains(kCollector));
+  EXPECT_EQ(engine.NextHopState(config, kCollector), "RESOLVED");
+  std::vector<std::string> rows;
+  const v1::ListNeighborsResponse listed = engine.List(config);
+  for (const auto& n : listed.neighbors()) {
+    rows.push_back(n.ip() + " " + n.state());
+  }
+  EXPECT_THAT(rows, UnorderedElementsAre("192.0.2.20 RESOLVED", "10.9.9.9 NO_ROUTE"));
+
+  // Without remote ports the VTEP is no longer a target.
+  config.clear_remote_ports();
+  engine.UpdateTargets(config);
+  EXPECT_EQ(engine.List(config).neighbors_size(), 0);
+}
+
 }  // namespace
 }  // namespace vswitch::control

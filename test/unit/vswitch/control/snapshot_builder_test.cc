@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rte_hash.h>
+#include <rte_byteorder.h>
+#include <cstdio>
 
 #include <atomic>
 #include <cstring>
@@ -11,8 +13,11 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "absl/strings/str_format.h"
+#include "lib/net/ipv4.h"
 #include "lib/net/mac_address.h"
 #include "lib/status/testing/matchers.h"
+#include "vswitch/control/validator.h"
 
 namespace vswitch::control {
 namespace {
@@ -419,6 +424,279 @@ TEST_F(SnapshotBuilderTest, ManyLearnedEntriesFitTheTable) {
   auto snap = Build();
   ASSERT_THAT(snap, IsOk());
   EXPECT_EQ(rte_hash_count((*snap)->fdb), 5000 + 4);  // + vm1, vm2, vm4 MACs, static.
+}
+
+
+// ------------------------------------------------------------- overlay
+
+class SnapshotOverlayTest : public SnapshotBuilderTest {
+ protected:
+  void SetUp() override {
+    SnapshotBuilderTest::SetUp();
+    config_.mutable_vports(1)->add_ips("10.1.0.1");  // vm1
+    config_.mutable_vports(3)->add_ips("10.1.0.3");  // vm3: no vm_macs, not in arp_table
+    AddRemote("blue", kRemoteA, "192.0.2.20", {"10.1.0.20", "10.1.0.21"});
+    AddRemote("blue", kRemoteB, "198.51.100.7", {});
+    AddRemote("red", kRemoteA, "192.0.2.20", {"10.1.0.20"});  // Same MAC and IP, other VNet.
+    slots_[*net::ParseIpv4("192.0.2.20")] = 2;
+    slots_[*net::ParseIpv4("198.51.100.7")] = 0;
+    neighbors_[*net::ParseIpv4("192.0.2.20")] = {2, 0, 0, 0, 0, 0x20};
+  }
+
+  void AddRemote(const std::string& vnet, const char* mac, const std::string& vtep,
+                 std::vector<std::string> ips) {
+    auto* r = config_.add_remote_ports();
+    r->set_vnet(vnet);
+    r->set_mac(mac);
+    r->set_vtep(vtep);
+    for (const auto& ip : ips) {
+      r->add_ips(ip);
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<const dataplane::Snapshot>> BuildOverlay(
+      const dataplane::Snapshot* previous = nullptr) {
+    SnapshotInputs in;
+    in.config = &config_;
+    in.runtime = &runtime_;
+    in.learned = &learned_;
+    in.generation = UniqueGeneration();
+    in.previous = previous;
+    in.neighbors = &neighbors_;
+    in.vtep_slots = &slots_;
+    return BuildSnapshot(in);
+  }
+
+  static std::optional<uintptr_t> Lookup(const rte_hash* h, const void* key) {
+    void* data = nullptr;
+    if (h == nullptr || rte_hash_lookup_data(h, key, &data) < 0) {
+      return std::nullopt;
+    }
+    return reinterpret_cast<uintptr_t>(data);
+  }
+  static std::optional<std::string> Arp(const dataplane::Snapshot& s, uint16_t vnet,
+                                        const char* ip) {
+    const dataplane::ArpKey key{.vnet_index = vnet, .pad = 0,
+                                .ip_be = rte_cpu_to_be_32(*net::ParseIpv4(ip))};
+    auto v = Lookup(s.arp_table, &key);
+    if (!v.has_value()) {
+      return std::nullopt;
+    }
+    uint8_t mac[6];
+    dataplane::UnpackMac(*v, mac);
+    return net::FormatMac(mac);
+  }
+
+  static constexpr char kRemoteA[] = "02:00:00:00:0a:01";
+  static constexpr char kRemoteB[] = "02:00:00:00:0b:01";
+  VtepSlotMap slots_;
+  NeighborMap neighbors_;
+};
+
+TEST_F(SnapshotOverlayTest, RemotePortsAreStaticRemoteFdbEntriesOfTheirVtep) {
+  auto snap = BuildOverlay();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, kRemoteA), dataplane::PackFdbRemote(2));
+  EXPECT_EQ(Fdb(**snap, kBlue, kRemoteB), dataplane::PackFdbRemote(0));
+  EXPECT_EQ(Fdb(**snap, kRed, kRemoteA), dataplane::PackFdbRemote(2));
+  EXPECT_EQ(Fdb(**snap, kRed, kRemoteB), std::nullopt);
+  const uintptr_t v = *Fdb(**snap, kBlue, kRemoteA);
+  EXPECT_TRUE(dataplane::FdbIsRemote(v));
+  EXPECT_TRUE(dataplane::FdbIsStatic(v));
+  EXPECT_EQ(dataplane::FdbVtep(v), 2);
+  EXPECT_FALSE(dataplane::FdbIsRemote(*Fdb(**snap, kBlue, kVm1Mac)));
+}
+
+TEST_F(SnapshotOverlayTest, RemotePortWinsOverLearnedEntry) {
+  learned_.Learn(11, MacU64(kRemoteB), kVm1Port, kNow);
+  auto snap = BuildOverlay();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Fdb(**snap, kBlue, kRemoteB), dataplane::PackFdbRemote(0));
+}
+
+TEST_F(SnapshotOverlayTest, VtepsByStableSlotWithNextHops) {
+  neighbors_[*net::ParseIpv4("192.0.2.1")] = {2, 0, 0, 0, 0, 0x01};  // The gateway.
+  auto snap = BuildOverlay();
+  ASSERT_THAT(snap, IsOk());
+  const auto& vteps = (*snap)->vteps;
+  ASSERT_EQ(vteps.size(), 3u);  // Max slot + 1; slot 1 is a hole.
+  EXPECT_EQ(vteps[1].ip_be, 0u);
+  EXPECT_EQ(vteps[2].ip_be, rte_cpu_to_be_32(*net::ParseIpv4("192.0.2.20")));
+  EXPECT_TRUE(vteps[2].resolved);  // On the link: its own ARP entry.
+  EXPECT_EQ(net::FormatMac(vteps[2].next_hop_mac), "02:00:00:00:00:20");
+  EXPECT_EQ(vteps[0].ip_be, rte_cpu_to_be_32(*net::ParseIpv4("198.51.100.7")));
+  EXPECT_TRUE(vteps[0].resolved);  // Off the link: the gateway's.
+  EXPECT_EQ(net::FormatMac(vteps[0].next_hop_mac), "02:00:00:00:00:01");
+
+  neighbors_.clear();
+  snap = BuildOverlay();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_FALSE((*snap)->vteps[0].resolved);
+  EXPECT_FALSE((*snap)->vteps[2].resolved);
+}
+
+TEST_F(SnapshotOverlayTest, VtepByIpAndVnetByVni) {
+  auto snap = BuildOverlay();
+  ASSERT_THAT(snap, IsOk());
+  const uint32_t a = rte_cpu_to_be_32(*net::ParseIpv4("192.0.2.20"));
+  const uint32_t b = rte_cpu_to_be_32(*net::ParseIpv4("198.51.100.7"));
+  const uint32_t none = rte_cpu_to_be_32(*net::ParseIpv4("192.0.2.99"));
+  EXPECT_EQ(Lookup((*snap)->vtep_by_ip, &a), 2u);
+  EXPECT_EQ(Lookup((*snap)->vtep_by_ip, &b), 0u);
+  EXPECT_EQ(Lookup((*snap)->vtep_by_ip, &none), std::nullopt);
+  const uint32_t vni_blue = 100, vni_red = 200, vni_none = 300;
+  EXPECT_EQ(Lookup((*snap)->vnet_by_vni, &vni_blue), kBlue);
+  EXPECT_EQ(Lookup((*snap)->vnet_by_vni, &vni_red), kRed);
+  EXPECT_EQ(Lookup((*snap)->vnet_by_vni, &vni_none), std::nullopt);
+}
+
+TEST_F(SnapshotOverlayTest, ArpTableHasLocalAndRemoteAddressesPerVnet) {
+  auto snap = BuildOverlay();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_EQ(Arp(**snap, kBlue, "10.1.0.1"), kVm1Mac);
+  EXPECT_EQ(Arp(**snap, kBlue, "10.1.0.3"), std::nullopt);  // vm3 has no vm_macs.
+  EXPECT_EQ(Arp(**snap, kBlue, "10.1.0.20"), kRemoteA);
+  EXPECT_EQ(Arp(**snap, kBlue, "10.1.0.21"), kRemoteA);
+  EXPECT_EQ(Arp(**snap, kRed, "10.1.0.20"), kRemoteA);
+  EXPECT_EQ(Arp(**snap, kRed, "10.1.0.1"), std::nullopt);
+}
+
+TEST_F(SnapshotOverlayTest, FloodVtepsAndArpSuppressionPerVnet) {
+  AddRemote("blue", "02:00:00:00:0a:02", "192.0.2.20", {});  // A second port of slot 2.
+  config_.mutable_vnets(1)->set_arp_suppression_disabled(true);
+  auto snap = BuildOverlay();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_THAT((*snap)->vnets[kBlue].flood_vteps, ElementsAre(0, 2));
+  EXPECT_THAT((*snap)->vnets[kRed].flood_vteps, ElementsAre(2));
+  EXPECT_TRUE((*snap)->vnets[kBlue].arp_suppression);
+  EXPECT_FALSE((*snap)->vnets[kRed].arp_suppression);
+}
+
+TEST_F(SnapshotOverlayTest, NoOverlayTablesWhenEmpty) {
+  config_.clear_remote_ports();
+  config_.mutable_vports(1)->clear_ips();
+  config_.mutable_vports(3)->clear_ips();
+  slots_.clear();
+  auto snap = BuildOverlay();
+  ASSERT_THAT(snap, IsOk());
+  EXPECT_TRUE((*snap)->vteps.empty());
+  EXPECT_EQ((*snap)->vtep_by_ip, nullptr);
+  EXPECT_EQ((*snap)->arp_table, nullptr);
+  EXPECT_NE((*snap)->vnet_by_vni, nullptr);
+  EXPECT_THAT((*snap)->vnets[kBlue].flood_vteps, IsEmpty());
+}
+
+TEST_F(SnapshotOverlayTest, MovingARemotePortInvalidatesOnlyItsBucket) {
+  auto a = BuildOverlay();
+  ASSERT_THAT(a, IsOk());
+  // kRemoteB moves to the VTEP of slot 2 (which already floods blue); slot
+  // 0 keeps a port, now in red.
+  config_.mutable_remote_ports(1)->set_vtep("192.0.2.20");
+  AddRemote("red", "02:00:00:00:0c:01", "198.51.100.7", {});
+  auto b = BuildOverlay(a->get());
+  ASSERT_THAT(b, IsOk());
+  const uint32_t moved = BucketOf(kBlue, kRemoteB);
+  const uint32_t added = BucketOf(kRed, "02:00:00:00:0c:01");
+  EXPECT_EQ((*b)->fdb_epoch[moved], (*b)->cache_tag);
+  EXPECT_EQ((*b)->fdb_epoch[added], (*b)->cache_tag);
+  for (uint32_t i = 0; i < dataplane::kFdbEpochBuckets; ++i) {
+    if (i != moved && i != added) {
+      EXPECT_EQ((*b)->fdb_epoch[i], (*a)->fdb_epoch[i]) << i;
+    }
+  }
+  // flood_vteps changed (blue lost slot 0, red gained it): structural.
+  EXPECT_EQ((*b)->struct_tag, (*b)->cache_tag);
+}
+
+TEST_F(SnapshotOverlayTest, SameOverlayKeepsTags) {
+  auto a = BuildOverlay();
+  ASSERT_THAT(a, IsOk());
+  auto b = BuildOverlay(a->get());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ((*b)->struct_tag, (*a)->struct_tag);
+  EXPECT_EQ((*b)->fdb_epoch, (*a)->fdb_epoch);
+}
+
+TEST_F(SnapshotOverlayTest, VtepResolutionIsStructural) {
+  auto a = BuildOverlay();
+  ASSERT_THAT(a, IsOk());
+  neighbors_.clear();
+  auto b = BuildOverlay(a->get());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ((*b)->struct_tag, (*b)->cache_tag);
+}
+
+TEST_F(SnapshotOverlayTest, ArpChangeInvalidatesTheVnetsBroadcastBucketOnly) {
+  auto a = BuildOverlay();
+  ASSERT_THAT(a, IsOk());
+  config_.mutable_remote_ports(1)->add_ips("10.1.0.30");  // kRemoteB in blue
+  auto b = BuildOverlay(a->get());
+  ASSERT_THAT(b, IsOk());
+  const uint32_t bcast = BucketOf(kBlue, "ff:ff:ff:ff:ff:ff");
+  EXPECT_EQ((*b)->fdb_epoch[bcast], (*b)->cache_tag);
+  EXPECT_EQ((*b)->fdb_epoch[BucketOf(kRed, "ff:ff:ff:ff:ff:ff")],
+            (*a)->fdb_epoch[BucketOf(kRed, "ff:ff:ff:ff:ff:ff")]);
+  EXPECT_EQ((*b)->struct_tag, (*a)->struct_tag);
+  EXPECT_EQ(Arp(**b, kBlue, "10.1.0.30"), kRemoteB);
+}
+
+TEST_F(SnapshotOverlayTest, AssignVtepSlotsKeepsAndReuses) {
+  VtepSlotMap prev{{*net::ParseIpv4("192.0.2.20"), 2}, {*net::ParseIpv4("192.0.2.99"), 0}};
+  std::vector<uint16_t> fresh;
+  auto s = AssignVtepSlots(config_, prev, &fresh);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->size(), 2u);
+  EXPECT_EQ(s->at(*net::ParseIpv4("192.0.2.20")), 2);    // Kept.
+  EXPECT_EQ(s->at(*net::ParseIpv4("198.51.100.7")), 0);  // .99 left: its slot is reused.
+  EXPECT_THAT(fresh, ElementsAre(0));
+}
+
+// P14's table size: 100k remote ports over 1,000 VTEPs in 10 VNets, one
+// address each. Reports the build time (a commit of such a config pays it).
+TEST_F(SnapshotOverlayTest, BuildsWith100kRemotePorts) {
+  config_.clear_remote_ports();
+  for (int v = 0; v < 10; ++v) {
+    auto* vn = config_.add_vnets();
+    vn->set_id(100 + v);
+    vn->set_name(absl::StrFormat("big%d", v));
+    vn->set_tenant("t");
+    vn->set_vni(1000 + v);
+  }
+  constexpr int kPorts = 100000;
+  for (int i = 0; i < kPorts; ++i) {
+    auto* r = config_.add_remote_ports();
+    r->set_vnet(absl::StrFormat("big%d", i % 10));
+    r->set_mac(absl::StrFormat("02:01:%02x:%02x:%02x:%02x", (i >> 24) & 0xff, (i >> 16) & 0xff,
+                               (i >> 8) & 0xff, i & 0xff));
+    r->set_vtep(absl::StrFormat("10.200.%d.%d", (i % 1000) / 250, (i % 1000) % 250 + 1));
+    r->add_ips(absl::StrFormat("10.%d.%d.%d", 50 + (i >> 16), (i >> 8) & 0xff, i & 0xff));
+  }
+  std::vector<uint16_t> fresh;
+  auto slots = AssignVtepSlots(config_, {}, &fresh);
+  ASSERT_THAT(slots, IsOk());
+  slots_ = *slots;
+  ASSERT_EQ(slots_.size(), 1000u);
+  auto a = BuildOverlay();  // Warm-up (page faults of the first big tables).
+  ASSERT_THAT(a, IsOk());
+  const absl::Time start = absl::Now();
+  auto b = BuildOverlay(a->get());
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_THAT(b, IsOk());
+  std::printf("BuildSnapshot with %d remote ports, 1000 VTEPs: %.1f ms\n", kPorts,
+              absl::ToDoubleMilliseconds(took));
+  // The rest of a commit's cost: the whole-config validation.
+  const absl::Time vstart = absl::Now();
+  const absl::Status valid = ValidateConfig(config_);
+  std::printf("ValidateConfig with %d remote ports: %.1f ms\n", kPorts,
+              absl::ToDoubleMilliseconds(absl::Now() - vstart));
+  EXPECT_THAT(valid, IsOk());
+  EXPECT_EQ(rte_hash_count((*b)->fdb), static_cast<int32_t>(kPorts + 4));
+  EXPECT_EQ(rte_hash_count((*b)->arp_table), kPorts + 1);
+  EXPECT_EQ((*b)->vnets[2].flood_vteps.size(), 100u);
+  EXPECT_EQ((*b)->struct_tag, (*a)->struct_tag);
+  EXPECT_EQ((*b)->fdb_epoch, (*a)->fdb_epoch);
+  // Generous: a loaded 2-core box. The number is printed above.
+  EXPECT_LT(took, absl::Seconds(2));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "lib/status/testing/matchers.h"
 
 namespace vswitch::control {
@@ -653,6 +654,163 @@ TEST(ValidatePortSecurityTest, DuplicateAddressInWholeConfigNamesSecondVport) {
   v1::Config c = PortSecurityConfig(true);
   *c.add_vports() = VmWithIps({"10.1.0.1"});
   EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("vports[2].ips[0]")));
+}
+
+
+// ---------------------------------------------------------- remote ports
+
+v1::RemotePort MakeRemote(const std::string& vnet, const std::string& mac,
+                          const std::string& vtep) {
+  v1::RemotePort r;
+  r.set_vnet(vnet);
+  r.set_mac(mac);
+  r.set_vtep(vtep);
+  return r;
+}
+
+// BaseConfig plus vm1's address, a prefix on blue, a static entry and one
+// remote port.
+v1::Config RemoteBase() {
+  v1::Config c = BaseConfig();
+  c.mutable_vnets(0)->add_prefixes("10.1.0.0/24");
+  c.mutable_vports(0)->add_ips("10.1.0.1");
+  v1::FdbEntry* e = c.add_fdb();
+  e->set_vnet("blue");
+  e->set_mac("02:00:00:00:00:aa");
+  e->set_vport("vm1");
+  v1::RemotePort r = MakeRemote("blue", "02:00:00:00:01:01", "192.0.2.20");
+  r.add_ips("10.1.0.20");
+  *c.add_remote_ports() = r;
+  return c;
+}
+
+TEST(ValidateRemotePortTest, ValidPortIsAccepted) {
+  v1::RemotePort r = MakeRemote("blue", "02:00:00:00:01:02", "198.51.100.7");
+  r.add_ips("10.1.0.21");
+  r.add_ips("10.1.0.22");
+  EXPECT_THAT(ValidateRemotePort(r, RemoteBase(), "port."), IsOk());
+  EXPECT_THAT(ValidateConfig(RemoteBase()), IsOk());
+}
+
+TEST(ValidateRemotePortTest, VnetMustExist) {
+  EXPECT_THAT(ValidateRemotePort(MakeRemote("green", "02:00:00:00:01:02", "192.0.2.20"),
+                                 RemoteBase(), "port."),
+              StatusIs(kNotFound, HasSubstr("port.vnet")));
+  EXPECT_THAT(ValidateRemotePort(MakeRemote("", "02:00:00:00:01:02", "192.0.2.20"), RemoteBase(),
+                                 "port."),
+              StatusIs(kInvalid, HasSubstr("port.vnet")));
+}
+
+TEST(ValidateRemotePortTest, MacMustBeUnicast) {
+  for (const char* mac : {"01:00:5e:00:00:01", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "zz"}) {
+    EXPECT_THAT(ValidateRemotePort(MakeRemote("blue", mac, "192.0.2.20"), RemoteBase(), "port."),
+                StatusIs(kInvalid, HasSubstr("port.mac")))
+        << mac;
+  }
+}
+
+TEST(ValidateRemotePortTest, MacMustBeUniqueInTheVnet) {
+  const v1::Config c = RemoteBase();
+  // A vport's VM MAC, a static entry, another remote port.
+  for (const char* mac : {"02:00:00:00:00:01", "02:00:00:00:00:AA", "02:00:00:00:01:01"}) {
+    EXPECT_THAT(ValidateRemotePort(MakeRemote("blue", mac, "192.0.2.21"), c, "port."),
+                StatusIs(kExists, HasSubstr("port.mac")))
+        << mac;
+    // Fine in another VNet.
+    EXPECT_THAT(ValidateRemotePort(MakeRemote("red", mac, "192.0.2.21"), c, "port."), IsOk());
+  }
+}
+
+TEST(ValidateRemotePortTest, IpsAreCheckedAndUniqueInTheVnet) {
+  const v1::Config c = RemoteBase();
+  auto with_ip = [](const std::string& vnet, const std::string& ip) {
+    v1::RemotePort r = MakeRemote(vnet, "02:00:00:00:01:09", "192.0.2.21");
+    r.add_ips("10.1.0.50");
+    r.add_ips(ip);
+    return r;
+  };
+  EXPECT_THAT(ValidateRemotePort(with_ip("blue", "10.1.0.300"), c, "port."),
+              StatusIs(kInvalid, HasSubstr("port.ips[1]")));
+  EXPECT_THAT(ValidateRemotePort(with_ip("blue", "224.0.0.5"), c, "port."),
+              StatusIs(kInvalid, HasSubstr("port.ips[1]")));
+  EXPECT_THAT(ValidateRemotePort(with_ip("blue", "10.1.0.50"), c, "port."),
+              StatusIs(kInvalid, AllOf(HasSubstr("port.ips[1]"), HasSubstr("twice"))));
+  EXPECT_THAT(ValidateRemotePort(with_ip("blue", "10.2.0.1"), c, "port."),
+              StatusIs(kInvalid, AllOf(HasSubstr("port.ips[1]"), HasSubstr("outside"))));
+  // vm1's address, another remote port's address.
+  EXPECT_THAT(ValidateRemotePort(with_ip("blue", "10.1.0.1"), c, "port."),
+              StatusIs(kExists, AllOf(HasSubstr("port.ips[1]"), HasSubstr("vm1"))));
+  EXPECT_THAT(ValidateRemotePort(with_ip("blue", "10.1.0.20"), c, "port."),
+              StatusIs(kExists, HasSubstr("port.ips[1]")));
+  // red has no prefixes and none of these addresses.
+  EXPECT_THAT(ValidateRemotePort(with_ip("red", "10.1.0.1"), c, "port."), IsOk());
+  v1::RemotePort many = MakeRemote("red", "02:00:00:00:01:09", "192.0.2.21");
+  for (int i = 1; i <= 9; ++i) {
+    many.add_ips(absl::StrFormat("10.9.0.%d", i));
+  }
+  EXPECT_THAT(ValidateRemotePort(many, c, "port."), StatusIs(kInvalid, HasSubstr("port.ips")));
+}
+
+TEST(ValidateRemotePortTest, VtepMustBeARemoteUnicastAddress) {
+  const v1::Config c = RemoteBase();
+  for (const char* vtep : {"", "x", "0.0.0.0", "127.0.0.1", "224.0.0.1", "239.1.1.1",
+                           "255.255.255.255", "240.0.0.1", "192.0.2.10"}) {
+    EXPECT_THAT(ValidateRemotePort(MakeRemote("blue", "02:00:00:00:01:09", vtep), c, "port."),
+                StatusIs(kInvalid, HasSubstr("port.vtep")))
+        << vtep;
+  }
+  // Without an uplink, .10 is just another host.
+  v1::Config no_uplink = c;
+  no_uplink.mutable_vports()->RemoveLast();
+  EXPECT_THAT(ValidateRemotePort(MakeRemote("blue", "02:00:00:00:01:09", "192.0.2.10"), no_uplink,
+                                 "port."),
+              IsOk());
+}
+
+TEST(ValidateRemotePortTest, AtMost4096Vteps) {
+  v1::Config c = BaseConfig();
+  for (int i = 0; i < 4096; ++i) {
+    v1::RemotePort* r = c.add_remote_ports();
+    r->set_vnet("red");
+    r->set_mac(absl::StrFormat("02:00:00:01:%02x:%02x", i >> 8, i & 0xff));
+    r->set_vtep(absl::StrFormat("10.200.%d.%d", i >> 8, (i & 0xff) + 0));
+  }
+  // 10.200.x.0 is fine as a host (not a prefix); every VTEP is distinct.
+  ASSERT_THAT(ValidateConfig(c), IsOk());
+  EXPECT_THAT(ValidateRemotePort(MakeRemote("red", "02:00:00:02:00:00", "10.201.0.1"), c, "port."),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("port.vtep")));
+  // A VTEP already in use is no new one.
+  EXPECT_THAT(ValidateRemotePort(MakeRemote("red", "02:00:00:02:00:00", "10.200.0.1"), c, "port."),
+              IsOk());
+  *c.add_remote_ports() = MakeRemote("red", "02:00:00:02:00:00", "10.201.0.1");
+  EXPECT_THAT(ValidateConfig(c),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("remote_ports[4096].vtep")));
+}
+
+TEST(ValidateRemotePortTest, ConfigErrorsNameTheRemotePort) {
+  v1::Config c = RemoteBase();
+  *c.add_remote_ports() = MakeRemote("blue", "02:00:00:00:01:01", "192.0.2.22");
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("remote_ports[1].mac")));
+  c.mutable_remote_ports(1)->set_mac("02:00:00:00:00:01");  // vm1's, declared before.
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kExists, HasSubstr("remote_ports[1].mac")));
+  c.mutable_remote_ports(1)->set_vnet("nope");
+  EXPECT_THAT(ValidateConfig(c), StatusIs(kNotFound, HasSubstr("remote_ports[1].vnet")));
+}
+
+TEST(ValidateRemotePortTest, VportAndFdbEntryCannotTakeARemotePortsMacOrIp) {
+  const v1::Config c = RemoteBase();
+  v1::VPort vm = MakeVm("vm9", "blue");
+  vm.add_vm_macs("02:00:00:00:01:01");
+  EXPECT_THAT(ValidateVPort(vm, c, "vport.", false),
+              StatusIs(kExists, HasSubstr("vport.vm_macs[0]")));
+  vm.set_vm_macs(0, "02:00:00:00:01:99");
+  vm.add_ips("10.1.0.20");
+  EXPECT_THAT(ValidateVPort(vm, c, "vport.", false), StatusIs(kExists, HasSubstr("vport.ips[0]")));
+  v1::FdbEntry e;
+  e.set_vnet("blue");
+  e.set_mac("02:00:00:00:01:01");
+  e.set_vport("vm1");
+  EXPECT_THAT(ValidateFdbEntry(e, c, "entry."), StatusIs(kExists, HasSubstr("entry.mac")));
 }
 
 }  // namespace
