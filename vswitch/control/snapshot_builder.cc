@@ -366,6 +366,94 @@ absl::Status BuildOverlay(const SnapshotInputs& in,
   return absl::OkStatus();
 }
 
+// TAP collectors that are VMs of a VNet: each address resolves to the MAC
+// and local port of a vport, or to a remote port's MAC and VTEP. Runs after
+// BuildTap and BuildOverlay (it needs the ports and the VTEPs).
+void ResolveVnetCollectors(const SnapshotInputs& in, Snapshot* snap) {
+  const v1::Config& config = *in.config;
+  // (VNet name, address) -> where it lives; only the addresses asked for.
+  struct Where {
+    uint16_t port = dataplane::kNoPort;
+    uint16_t vtep = dataplane::kNoVtep;
+    std::array<uint8_t, 6> mac{};
+    bool found = false;
+  };
+  absl::flat_hash_map<std::pair<std::string, uint32_t>, Where> wanted;
+  absl::flat_hash_map<uint32_t, const v1::MirrorDestination*> by_id;
+  for (const auto& d : config.destinations()) {
+    if (!d.collectors_in_vnet()) {
+      continue;
+    }
+    by_id[d.id()] = &d;
+    for (const auto& c : d.collectors()) {
+      wanted[{d.vnet(), *net::ParseIpv4(c)}] = Where{};
+    }
+  }
+  if (wanted.empty()) {
+    return;
+  }
+  for (const auto& vp : config.vports()) {
+    if (vp.kind() != v1::VPORT_KIND_VM || vp.vm_macs_size() == 0) {
+      continue;
+    }
+    for (const auto& ip : vp.ips()) {
+      auto it = wanted.find(std::make_pair(vp.vnet(), *net::ParseIpv4(ip)));
+      if (it != wanted.end()) {
+        it->second.found = true;
+        it->second.port = in.runtime->at(vp.name()).port_id;
+        std::memcpy(it->second.mac.data(), net::ParseMac(vp.vm_macs(0))->bytes.data(), 6);
+      }
+    }
+  }
+  VtepSlotMap local_slots;
+  const VtepSlotMap* slots = in.vtep_slots;
+  if (slots == nullptr) {
+    std::vector<uint16_t> unused;
+    local_slots = AssignVtepSlots(config, {}, &unused).value_or(VtepSlotMap{});
+    slots = &local_slots;
+  }
+  for (const auto& rp : config.remote_ports()) {
+    for (const auto& ip : rp.ips()) {
+      auto it = wanted.find(std::make_pair(rp.vnet(), *net::ParseIpv4(ip)));
+      auto slot = slots->find(*net::ParseIpv4(rp.vtep()));
+      if (it != wanted.end() && !it->second.found && slot != slots->end()) {
+        it->second.found = true;
+        it->second.vtep = slot->second;
+        std::memcpy(it->second.mac.data(), net::ParseMac(rp.mac())->bytes.data(), 6);
+      }
+    }
+  }
+  for (dataplane::DestInfo& di : snap->dests) {
+    auto d = by_id.find(di.id);
+    if (d == by_id.end()) {
+      continue;
+    }
+    di.in_vnet = true;
+    for (const auto& v : config.vnets()) {
+      if (v.name() == d->second->vnet()) {
+        di.overlay_vni = v.vni();
+      }
+    }
+    di.n_live = 0;
+    for (uint8_t c = 0; c < di.n_collectors; ++c) {
+      dataplane::CollectorInfo& ci = di.collectors[c];
+      const Where& w = wanted.at(
+          std::make_pair(d->second->vnet(), *net::ParseIpv4(d->second->collectors(c))));
+      ci.local_port = w.port;
+      ci.vtep = w.vtep;
+      std::memcpy(ci.next_hop_mac, w.mac.data(), 6);
+      const bool port_up = w.port != dataplane::kNoPort && snap->ports[w.port].present &&
+                           snap->ports[w.port].admin_up;
+      const bool vtep_up = w.vtep != dataplane::kNoVtep && w.vtep < snap->vteps.size() &&
+                           snap->vteps[w.vtep].resolved;
+      ci.resolved = w.found && (port_up || vtep_up);
+      if (ci.resolved) {
+        di.live[di.n_live++] = c;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<VtepSlotMap> AssignVtepSlots(const v1::Config& config, const VtepSlotMap& previous,
@@ -535,6 +623,7 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
   if (!st.ok()) {
     return st;
   }
+  ResolveVnetCollectors(in, snap.get());
   snap->struct_digest = StructDigest(*snap, sessions);
   SetCacheTags(in.previous, snap.get());
   return std::unique_ptr<const Snapshot>(std::move(snap));

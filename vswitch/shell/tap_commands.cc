@@ -85,12 +85,12 @@ void AppendTapCommands(std::vector<Command>* c) {
                 Keyword("vni", "N", VT::kUint32, Occurs::kOptional),
                 Keyword("collector", "IP", VT::kText, Occurs::kRepeated),
                 Keyword("port", "N", VT::kUint32, Occurs::kOptional), Flag("mark"),
-                Keyword("pcapng", "FILE", VT::kText, Occurs::kOptional),
+                Flag("in-vnet"), Keyword("pcapng", "FILE", VT::kText, Occurs::kOptional),
                 Keyword("rotate", "BYTES", VT::kUint64, Occurs::kOptional)},
        .help = "Create a mirror destination: VXLAN to collectors, or a local pcapng file.",
        .usage = "Two kinds:\n"
                 "  add destination NAME vnet VNET vni N collector IP [collector IP]... [port N]\n"
-                "                  [mark]\n"
+                "                  [mark] [in-vnet]\n"
                 "  add destination NAME vnet VNET pcapng FILE [rotate BYTES]\n"
                 "VNET is the VNet the destination belongs to: every source of a session\n"
                 "sending here must be in it or in a VNet peered with it, of the same tenant.\n"
@@ -99,7 +99,9 @@ void AppendTapCommands(std::vector<Command>* c) {
                 "flow hash picks one. `port` is the UDP destination port (default 4789).\n"
                 "`mark` tags each copy with its direction and source vport in the VXLAN-GBP\n"
                 "Group Policy ID (bit 15 = received by the VM, bits 0..14 = vport id); the\n"
-                "collector must accept VXLAN-GBP.\n"
+                "collector must accept VXLAN-GBP. `in-vnet`: the collectors are addresses of\n"
+                "VMs inside VNET (a vport's or a remote port's ips), reached through the VNet:\n"
+                "out of the VM's vport, or through the overlay to its host.\n"
                 "pcapng: FILE is a file name in vswitchd's --capture_dir (no '/', not '..');\n"
                 "`rotate` starts a new file (FILE.1, FILE.2, ...) once one passes BYTES\n"
                 "(0 = never, else at least 1024). Copies are written by the encap lcore.",
@@ -112,6 +114,7 @@ void AppendTapCommands(std::vector<Command>* c) {
         destination->set_vni(args.Uint32("vni"));
         destination->set_udp_port(args.Uint32("port"));
         destination->set_mark_copies(args.Has("mark"));
+        destination->set_collectors_in_vnet(args.Has("in-vnet"));
         for (const std::string& collector : args.Values("collector")) {
           destination->add_collectors(collector);
         }

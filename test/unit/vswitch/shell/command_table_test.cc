@@ -504,7 +504,7 @@ TEST(CommandTableTest, SynopsesMatchTheDocumentedSyntax) {
            "[port-security on|off]",
            "add uplink NAME driver SPEC ip CIDR [gateway IP] [mtu N]",
            "set vport NAME admin up|down", "add fdb VNET MAC VPORT", "flush fdb [VNET] [static]",
-           "add destination NAME vnet VNET [vni N] [collector IP]... [port N] [mark] [pcapng FILE] "
+           "add destination NAME vnet VNET [vni N] [collector IP]... [port N] [mark] [in-vnet] [pcapng FILE] "
            "[rotate BYTES]",
            "del destination NAME", "show destinations",
            "add tap-session NAME source VPORT [source VPORT]... destination DEST "
