@@ -176,6 +176,11 @@ absl::StatusOr<Invocation> CommandTable::Parse(std::span<const std::string> word
                           words[depth], absl::StrJoin(NextWords(matches, depth), ", ")));
     }
     matches = std::move(narrower);
+    // `load remote-ports FILE` over `load FILE`: a longer command whose next
+    // word follows wins over a complete one.
+    if (depth + 1 < words.size() && !Match(words.first(depth + 2)).empty()) {
+      continue;
+    }
     for (const Command* command : matches) {
       if (command->words.size() == depth + 1) {
         Invocation invocation{.command = command};
