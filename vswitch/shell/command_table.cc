@@ -226,6 +226,17 @@ int CommandTable::PrintHelp(std::span<const std::string> words, std::ostream& ou
         out << '\n' << command->usage << '\n';
       }
       out << "\nRPC: " << command->rpc << '\n';
+      // `help load` also names `load remote-ports`, which begins with it.
+      std::vector<const Command*> longer;
+      for (const Command* other : matches) {
+        if (other != command) {
+          longer.push_back(other);
+        }
+      }
+      if (!longer.empty()) {
+        out << "\nSee also:\n";
+        PrintCommands(longer, out);
+      }
       return kExitOk;
     }
   }

@@ -570,6 +570,17 @@ TEST(CommandTableTest, HelpForOneCommandPrintsItsSynopsisAndRpc) {
   EXPECT_EQ(err.str(), "");
 }
 
+TEST(CommandTableTest, HelpForACommandThatBeginsAnotherNamesBoth) {
+  std::ostringstream out, err;
+  EXPECT_EQ(Table().PrintHelp(Words{"load"}, out, err), kExitOk);
+  EXPECT_THAT(out.str(), AllOf(StartsWith("usage: load FILE\n"), HasSubstr("RPC: ApplyConfig\n"),
+                               HasSubstr("See also:\n  load remote-ports FILE [vnet VNET]\n")));
+  std::ostringstream out2;
+  EXPECT_EQ(Table().PrintHelp(Words{"load", "remote-ports"}, out2, err), kExitOk);
+  EXPECT_THAT(out2.str(), AllOf(StartsWith("usage: load remote-ports FILE [vnet VNET]\n"),
+                                HasSubstr("RPC: ReplaceRemotePorts\n"), Not(HasSubstr("See also"))));
+}
+
 TEST(CommandTableTest, HelpForAVerbListsItsCommands) {
   std::ostringstream out, err;
   EXPECT_EQ(Table().PrintHelp(Words{"flush"}, out, err), kExitOk);
