@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """Example gRPC client of vswitchd in Python: lists vports (with their
-counters) and creates a TAP session, over the daemon's Unix socket.
+counters), creates a TAP session and manages the overlay's remote ports,
+over the daemon's Unix socket.
 
 The stubs are generated from vswitch/api/vswitch.proto with Debian's tools
 (packages protobuf-compiler, protobuf-compiler-grpc, python3-grpcio,
@@ -18,6 +19,13 @@ Examples:
     vswitch_client.py --socket /run/vswitch/vswitchd.sock list-ports
     vswitch_client.py --socket /run/vswitch/vswitchd.sock create-tap-session t1 \\
         --source vm1 --destination col --direction rx
+    vswitch_client.py --socket /run/vswitch/vswitchd.sock add-remote-port blue \\
+        02:00:00:00:10:01 --vtep 192.0.2.20 --ip 10.1.0.21
+    vswitch_client.py --socket /run/vswitch/vswitchd.sock replace-remote-ports ports.txt
+    vswitch_client.py --socket /run/vswitch/vswitchd.sock --json vteps
+
+The file of replace-remote-ports has the format of `vsctl load remote-ports`:
+one remote port a line, "VNET MAC VTEP [IP]...", '#' starting a comment.
 """
 
 import argparse
@@ -108,7 +116,111 @@ def create_tap_session(pb2, stub, args):
               f"{pb2.TapDirection.Name(created.direction)}")
 
 
-def main(argv=None):
+def print_message(message):
+    from google.protobuf import json_format
+    print(json_format.MessageToJson(message, preserving_proto_field_name=True,
+                                    including_default_value_fields=True))
+
+
+def add_remote_port(pb2, stub, args):
+    port = pb2.RemotePort(vnet=args.vnet, mac=args.mac, vtep=args.vtep, ips=args.ip or [])
+    added = stub.AddRemotePort(pb2.AddRemotePortRequest(port=port), timeout=args.timeout)
+    if args.json:
+        print_message(added)
+    else:
+        print(f"remote-port {added.mac} added to {added.vnet or args.vnet} (vtep {added.vtep})")
+
+
+def del_remote_port(pb2, stub, args):
+    stub.RemoveRemotePort(pb2.RemoveRemotePortRequest(vnet=args.vnet, mac=args.mac),
+                          timeout=args.timeout)
+    if args.json:
+        print_message(pb2.RemoveRemotePortResponse())
+    else:
+        print(f"remote-port {args.mac} removed from {args.vnet}")
+
+
+def list_remote_ports(pb2, stub, args):
+    ports = stub.ListRemotePorts(pb2.ListRemotePortsRequest(vnet=args.vnet or ""),
+                                 timeout=args.timeout).ports
+    rows = [{"vnet": p.vnet, "mac": p.mac, "ips": list(p.ips), "vtep": p.vtep} for p in ports]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"{'VNET':<12} {'MAC':<17} {'VTEP':<15} IPS")
+    for r in rows:
+        print(f"{r['vnet']:<12} {r['mac']:<17} {r['vtep']:<15} {','.join(r['ips']) or '-'}")
+
+
+class FileError(Exception):
+    pass
+
+
+def parse_remote_ports(text, path, vnet=None):
+    """The ports of a `vsctl load remote-ports` file as (vnet, mac, vtep, ips)
+    tuples, in file order; with `vnet`, only that VNet's lines. Raises
+    FileError("PATH:LINE: ...") for a line of fewer than three words."""
+    ports = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if len(words) < 3:
+            raise FileError(f"{path}:{number}: expected \"VNET MAC VTEP [IP]...\", "
+                            f"got {len(words)} word{'' if len(words) == 1 else 's'}")
+        if vnet and words[0] != vnet:
+            continue
+        ports.append((words[0], words[1], words[2], words[3:]))
+    return ports
+
+
+def replace_remote_ports(pb2, stub, args):
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            ports = parse_remote_ports(f.read(), args.file, args.vnet)
+    except OSError as e:
+        raise FileError(f"{args.file}: cannot read: {e.strerror}") from e
+    request = pb2.ReplaceRemotePortsRequest(vnet=args.vnet or "", ports=[
+        pb2.RemotePort(vnet=v, mac=m, vtep=t, ips=ips) for v, m, t, ips in ports])
+    reply = stub.ReplaceRemotePorts(request, timeout=max(args.timeout, 60.0))
+    if args.json:
+        print_message(reply)
+    else:
+        scope = f"vnet {args.vnet}" if args.vnet else "all vnets"
+        print(f"remote ports of {scope} replaced from {args.file}: {reply.added} added, "
+              f"{reply.removed} removed, {reply.changed} changed, {reply.unchanged} unchanged "
+              f"(generation {reply.snapshot_generation})")
+
+
+def vteps(pb2, stub, args):
+    stats = stub.GetStats(pb2.GetStatsRequest(), timeout=args.timeout)
+    rows = [{"ip": v.ip, "remote_ports": v.remote_ports, "state": v.state,
+             "rx_packets": v.rx_packets, "rx_bytes": v.rx_bytes, "tx_packets": v.tx_packets,
+             "tx_bytes": v.tx_bytes, "replicated": v.replicated} for v in stats.vteps]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"{'IP':<15} {'PORTS':>5} {'STATE':<10} {'RX-PKTS':>10} {'RX-BYTES':>12} "
+          f"{'TX-PKTS':>10} {'TX-BYTES':>12} {'REPLICATED':>10}")
+    for r in rows:
+        print(f"{r['ip']:<15} {r['remote_ports']:>5} {r['state'] or '-':<10} "
+              f"{r['rx_packets']:>10} {r['rx_bytes']:>12} {r['tx_packets']:>10} "
+              f"{r['tx_bytes']:>12} {r['replicated']:>10}")
+
+
+COMMANDS = {
+    "list-ports": list_ports,
+    "create-tap-session": create_tap_session,
+    "add-remote-port": add_remote_port,
+    "del-remote-port": del_remote_port,
+    "list-remote-ports": list_remote_ports,
+    "replace-remote-ports": replace_remote_ports,
+    "vteps": vteps,
+}
+
+
+def parser():
+    """The command line; no stubs, no daemon needed to build or parse it."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--socket", required=True, help="vswitchd's gRPC Unix socket")
@@ -127,15 +239,41 @@ def main(argv=None):
     cs.add_argument("--direction", choices=sorted(DIRECTIONS), default="both")
     cs.add_argument("--truncate-bytes", type=int, default=0)
     cs.add_argument("--rate-limit-pps", type=int, default=0)
-    args = ap.parse_args(argv)
+    ar = sub.add_parser("add-remote-port", help="a VM of a VNet on another host, behind its VTEP")
+    ar.add_argument("vnet")
+    ar.add_argument("mac")
+    ar.add_argument("--vtep", required=True, help="underlay IPv4 address of the VM's host")
+    ar.add_argument("--ip", action="append", help="IPv4 address of the VM (repeatable)")
+    dr = sub.add_parser("del-remote-port", help="remove a remote port")
+    dr.add_argument("vnet")
+    dr.add_argument("mac")
+    lr = sub.add_parser("list-remote-ports", help="remote ports, of one VNet or of all")
+    lr.add_argument("vnet", nargs="?")
+    rr = sub.add_parser("replace-remote-ports",
+                        help="make the remote ports exactly a file's, as one change")
+    rr.add_argument("file", help='one "VNET MAC VTEP [IP]..." a line, "#" comments')
+    rr.add_argument("--vnet", help="replace only this VNet's remote ports (and read only its "
+                    "lines)")
+    vt = sub.add_parser("vteps", help="per-VTEP remote ports, next-hop state and overlay counters")
+    # --json also after these subcommands; SUPPRESS keeps a global --json.
+    for p in (ar, dr, lr, rr, vt):
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                       help="print JSON")
+    return ap
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
 
     import grpc
     pb2, pb2_grpc = load_stubs(args.stubs, args.proto)
     with grpc.insecure_channel(f"unix:{args.socket}") as channel:
         stub = pb2_grpc.VSwitchStub(channel)
         try:
-            {"list-ports": list_ports, "create-tap-session": create_tap_session}[args.command](
-                pb2, stub, args)
+            COMMANDS[args.command](pb2, stub, args)
+        except FileError as e:
+            print(f"vswitch_client: {e}", file=sys.stderr)
+            return 2
         except grpc.RpcError as e:
             # The daemon's message names the field and the rule.
             print(f"vswitch_client: {e.code().name}: {e.details()}", file=sys.stderr)

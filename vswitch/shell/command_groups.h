@@ -64,6 +64,8 @@ void AppendVNetCommands(std::vector<Command>* c);
 void AppendVPortCommands(std::vector<Command>* c);
 // vnet_commands.cc: the FDB.
 void AppendFdbCommands(std::vector<Command>* c);
+// overlay_commands.cc: remote ports and VTEP counters.
+void AppendOverlayCommands(std::vector<Command>* c);
 // tap_commands.cc: mirror destinations, TAP sessions, neighbors.
 void AppendTapCommands(std::vector<Command>* c);
 // config_commands.cc: `save` and `load`.

@@ -176,6 +176,11 @@ absl::StatusOr<Invocation> CommandTable::Parse(std::span<const std::string> word
                           words[depth], absl::StrJoin(NextWords(matches, depth), ", ")));
     }
     matches = std::move(narrower);
+    // `load remote-ports FILE` over `load FILE`: a longer command whose next
+    // word follows wins over a complete one.
+    if (depth + 1 < words.size() && !Match(words.first(depth + 2)).empty()) {
+      continue;
+    }
     for (const Command* command : matches) {
       if (command->words.size() == depth + 1) {
         Invocation invocation{.command = command};
@@ -221,6 +226,17 @@ int CommandTable::PrintHelp(std::span<const std::string> words, std::ostream& ou
         out << '\n' << command->usage << '\n';
       }
       out << "\nRPC: " << command->rpc << '\n';
+      // `help load` also names `load remote-ports`, which begins with it.
+      std::vector<const Command*> longer;
+      for (const Command* other : matches) {
+        if (other != command) {
+          longer.push_back(other);
+        }
+      }
+      if (!longer.empty()) {
+        out << "\nSee also:\n";
+        PrintCommands(longer, out);
+      }
       return kExitOk;
     }
   }

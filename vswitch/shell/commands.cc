@@ -37,11 +37,12 @@ CommandTable VSwitchCommands() {
                     .rpc = "GetStats"},
                    &Stub::GetStats, kNoArgs, Show(&Printer::PrintPortStats)));
   c.push_back(Bind({.words = {"show", "stats"},
-                    .help = "Show port counters, lcore load, the non-zero drop reasons and "
-                            "TAP counters.",
+                    .help = "Show port counters, lcore load, the non-zero drop reasons, "
+                            "TAP and VTEP counters.",
                     .usage = "BUSY% is busy cycles over busy plus idle cycles since the last\n"
                              "`clear stats`. The TAP session and mirror destination tables\n"
-                             "(see `help show tap-stats`) are printed when there are any.",
+                             "(see `help show tap-stats`) and the VTEP table (`help show\n"
+                             "vteps`) are printed when there are any.",
                     .rpc = "GetStats"},
                    &Stub::GetStats, kNoArgs, Show(&Printer::PrintStats)));
   c.push_back(Bind({.words = {"show", "drops"},
@@ -74,6 +75,9 @@ CommandTable VSwitchCommands() {
 
   // ------------------------------------------------------------ fdb
   AppendFdbCommands(&c);
+
+  // ------------------------------------------------------------ overlay
+  AppendOverlayCommands(&c);
 
   // ------------------------------------------------------------ mirroring, neighbors
   AppendTapCommands(&c);

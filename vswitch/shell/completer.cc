@@ -189,8 +189,9 @@ std::vector<std::string> CompletionCandidates(const CommandTable& table,
   if (help) {
     return out.Take();
   }
-  // Past a complete command's words: its arguments.
-  for (size_t depth = 1; depth <= words.size(); ++depth) {
+  // Past a complete command's words: its arguments. The longest command
+  // wins, as in CommandTable::Parse (`load remote-ports` over `load`).
+  for (size_t depth = words.size(); depth >= 1; --depth) {
     for (const Command* command : table.Match(words.first(depth))) {
       if (command->words.size() == depth) {
         AddArgumentCandidates(*command, words.subspan(depth), names, partial, &out);

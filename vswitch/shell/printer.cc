@@ -180,10 +180,17 @@ void Printer::PrintHealth(const v1::GetHealthResponse& reply) {
 }
 
 void Printer::PrintVNets(const v1::ListVNetsResponse& reply) {
-  TextTable table({{"ID", true}, {"NAME"}, {"TENANT"}, {"VNI", true}, {"PREFIXES"}, {"PEERS"}});
+  TextTable table({{"ID", true},
+                   {"NAME"},
+                   {"TENANT"},
+                   {"VNI", true},
+                   {"PREFIXES"},
+                   {"PEERS"},
+                   {"ARP-SUPPRESSION"}});
   for (const v1::VNet& vnet : reply.vnets()) {
     table.AddRow({absl::StrCat(vnet.id()), vnet.name(), vnet.tenant(), absl::StrCat(vnet.vni()),
-                  JoinOrDash(vnet.prefixes()), JoinOrDash(vnet.peers())});
+                  JoinOrDash(vnet.prefixes()), JoinOrDash(vnet.peers()),
+                  vnet.arp_suppression_disabled() ? "off" : "on"});
   }
   table.Render(out_);
 }
@@ -220,6 +227,32 @@ void Printer::PrintFdb(const v1::ListFdbResponse& reply) {
     std::string age =
         entry.type() == v1::FDB_ENTRY_TYPE_LEARNED ? absl::StrCat(entry.age_seconds()) : "-";
     table.AddRow({entry.vnet(), entry.mac(), entry.vport(), FdbTypeName(entry.type()), age});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintRemotePorts(const v1::ListRemotePortsResponse& reply) {
+  TextTable table({{"VNET"}, {"MAC"}, {"IPS"}, {"VTEP"}});
+  for (const v1::RemotePort& port : reply.ports()) {
+    table.AddRow({port.vnet(), port.mac(), JoinOrDash(port.ips()), port.vtep()});
+  }
+  table.Render(out_);
+}
+
+void Printer::PrintVteps(const v1::Stats& stats) {
+  TextTable table({{"IP"},
+                   {"PORTS", true},
+                   {"STATE"},
+                   {"RX-PKTS", true},
+                   {"RX-BYTES", true},
+                   {"TX-PKTS", true},
+                   {"TX-BYTES", true},
+                   {"REPLICATED", true}});
+  for (const v1::VtepStats& vtep : stats.vteps()) {
+    table.AddRow({vtep.ip(), absl::StrCat(vtep.remote_ports()), OrDash(vtep.state()),
+                  absl::StrCat(vtep.rx_packets()), absl::StrCat(vtep.rx_bytes()),
+                  absl::StrCat(vtep.tx_packets()), absl::StrCat(vtep.tx_bytes()),
+                  absl::StrCat(vtep.replicated())});
   }
   table.Render(out_);
 }
@@ -277,6 +310,10 @@ void Printer::PrintStats(const v1::Stats& stats) {
   if (!stats.destinations().empty()) {
     out_ << '\n';
     PrintDestinationCounters(out_, stats);
+  }
+  if (!stats.vteps().empty()) {
+    out_ << "\nvteps:\n";
+    PrintVteps(stats);
   }
 }
 

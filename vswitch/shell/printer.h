@@ -40,11 +40,16 @@ class Printer {
   void PrintVNets(const v1::ListVNetsResponse& reply);
   void PrintVPorts(const v1::ListVPortsResponse& reply);
   void PrintFdb(const v1::ListFdbResponse& reply);
+  // VNET MAC IPS VTEP.
+  void PrintRemotePorts(const v1::ListRemotePortsResponse& reply);
+  // One row per remote VTEP: IP PORTS STATE RX-PKTS RX-BYTES TX-PKTS
+  // TX-BYTES REPLICATED.
+  void PrintVteps(const v1::Stats& stats);
   // One row per port: ID NAME RX-PKTS RX-BYTES TX-PKTS TX-BYTES DROPS.
   void PrintPortStats(const v1::Stats& stats);
   // Ports, then lcores, then the non-zero drop reasons, then the TAP
-  // session and mirror destination counters (each table only when the
-  // daemon has such objects).
+  // session, mirror destination and VTEP counters (each table only when
+  // the daemon has such objects).
   void PrintStats(const v1::Stats& stats);
   // Every drop reason with its total.
   void PrintDrops(const v1::Stats& stats);

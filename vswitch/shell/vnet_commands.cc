@@ -42,11 +42,16 @@ void AppendVNetCommands(std::vector<Command>* c) {
       {.words = {"add", "vnet"},
        .args = {Positional("NAME"), Keyword("tenant", "TENANT", VT::kText),
                 Keyword("vni", "N", VT::kUint32),
-                Keyword("prefix", "CIDR", VT::kText, Occurs::kRepeated)},
+                Keyword("prefix", "CIDR", VT::kText, Occurs::kRepeated),
+                Choice("arp-suppression", {"on", "off"}, Occurs::kOptional)},
        .help = "Create a VNet.",
        .usage = "NAME and TENANT are 1..32 and 1..64 characters of [A-Za-z0-9_.-]; the VXLAN\n"
                 "network identifier N is 1..16777215 and unique. Each `prefix` adds an IPv4\n"
-                "prefix (\"10.1.0.0/24\") used by TAP filters.",
+                "prefix (\"10.1.0.0/24\") used by TAP filters.\n"
+                "With ARP suppression (default on) the switch answers a local VM's ARP\n"
+                "request for an address it knows in the VNet (a vport's or remote port's\n"
+                "`ip`) instead of flooding it to every host; `arp-suppression off` floods\n"
+                "such requests like any broadcast.",
        .rpc = "CreateVNet"},
       &Stub::CreateVNet,
       [](const Args& args, v1::CreateVNetRequest* request) {
@@ -57,6 +62,7 @@ void AppendVNetCommands(std::vector<Command>* c) {
         for (const std::string& prefix : args.Values("prefix")) {
           vnet->add_prefixes(prefix);
         }
+        vnet->set_arp_suppression_disabled(args.Value("arp-suppression") == "off");
       },
       [](const Args& args, const v1::VNet& vnet, Printer& printer) {
         printer.Line(absl::StrFormat("vnet %s created (id %d)", args.Value("NAME"), vnet.id()));
@@ -75,7 +81,7 @@ void AppendVNetCommands(std::vector<Command>* c) {
         printer.Line(absl::StrFormat("vnet %s deleted", args.Value("NAME")));
       }));
   c->push_back(Bind({.words = {"show", "vnets"},
-                    .help = "List VNets: ID NAME TENANT VNI PREFIXES PEERS.",
+                    .help = "List VNets: ID NAME TENANT VNI PREFIXES PEERS ARP-SUPPRESSION.",
                     .rpc = "ListVNets"},
                    &Stub::ListVNets, kNoArgs, Show(&Printer::PrintVNets)));
   c->push_back(Bind(

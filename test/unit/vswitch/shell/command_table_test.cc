@@ -8,6 +8,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -59,6 +61,12 @@ std::string ParseError(const Words& words) {
   return std::string(invocation.status().message());
 }
 
+// `words` followed by `args`.
+Words Concat(Words words, const Words& args) {
+  words.insert(words.end(), args.begin(), args.end());
+  return words;
+}
+
 TEST(CommandTableTest, AddVNetBuildsCreateVNetRequest) {
   v1::CreateVNetRequest request =
       BuildRequest<v1::CreateVNetRequest>({"add", "vnet", "blue", "tenant", "acme", "vni", "100",
@@ -67,6 +75,98 @@ TEST(CommandTableTest, AddVNetBuildsCreateVNetRequest) {
   EXPECT_EQ(request.vnet().tenant(), "acme");
   EXPECT_EQ(request.vnet().vni(), 100u);
   EXPECT_THAT(request.vnet().prefixes(), ::testing::ElementsAre("10.1.0.0/24", "10.2.0.0/24"));
+}
+
+TEST(CommandTableTest, AddVNetArpSuppressionOffSetsDisabled) {
+  Words add = {"add", "vnet", "blue", "tenant", "acme", "vni", "100"};
+  EXPECT_FALSE(BuildRequest<v1::CreateVNetRequest>(add).vnet().arp_suppression_disabled());
+  EXPECT_FALSE(BuildRequest<v1::CreateVNetRequest>(Concat(add, {"arp-suppression", "on"}))
+                   .vnet()
+                   .arp_suppression_disabled());
+  EXPECT_TRUE(BuildRequest<v1::CreateVNetRequest>(Concat(add, {"arp-suppression", "off"}))
+                  .vnet()
+                  .arp_suppression_disabled());
+  EXPECT_THAT(ParseError(Concat(add, {"arp-suppression", "no"})),
+              HasSubstr("arp-suppression: \"no\" is not one of on, off"));
+}
+
+TEST(CommandTableTest, AddRemotePortBuildsEveryAddressInOrder) {
+  v1::AddRemotePortRequest request = BuildRequest<v1::AddRemotePortRequest>(
+      {"add", "remote-port", "blue", "02:00:00:00:10:01", "ip", "10.1.0.21", "vtep", "192.0.2.20",
+       "ip", "10.1.0.22"});
+  EXPECT_EQ(request.port().vnet(), "blue");
+  EXPECT_EQ(request.port().mac(), "02:00:00:00:10:01");
+  EXPECT_EQ(request.port().vtep(), "192.0.2.20");
+  EXPECT_THAT(request.port().ips(), ::testing::ElementsAre("10.1.0.21", "10.1.0.22"));
+  EXPECT_THAT(BuildRequest<v1::AddRemotePortRequest>(
+                  {"add", "remote-port", "blue", "02:00:00:00:10:01", "vtep", "192.0.2.20"})
+                  .port()
+                  .ips(),
+              ::testing::IsEmpty());
+}
+
+TEST(CommandTableTest, AddRemotePortNeedsAVtep) {
+  EXPECT_THAT(ParseError({"add", "remote-port", "blue", "02:00:00:00:10:01", "ip", "10.1.0.21"}),
+              HasSubstr("missing \"vtep IP\""));
+  EXPECT_THAT(ParseError({"add", "remote-port", "blue"}), HasSubstr("missing MAC"));
+  EXPECT_THAT(ParseError({"add", "remote-port", "blue", "02:00:00:00:10:01", "vtep", "192.0.2.20",
+                          "vtep", "192.0.2.21"}),
+              HasSubstr("\"vtep\" given twice"));
+}
+
+TEST(CommandTableTest, DelAndShowRemotePortsBuildTheirRequests) {
+  v1::RemoveRemotePortRequest del = BuildRequest<v1::RemoveRemotePortRequest>(
+      {"del", "remote-port", "blue", "02:00:00:00:10:01"});
+  EXPECT_EQ(del.vnet(), "blue");
+  EXPECT_EQ(del.mac(), "02:00:00:00:10:01");
+  EXPECT_EQ(BuildRequest<v1::ListRemotePortsRequest>({"show", "remote-ports"}).vnet(), "");
+  EXPECT_EQ(BuildRequest<v1::ListRemotePortsRequest>({"show", "remote-ports", "blue"}).vnet(),
+            "blue");
+  BuildRequest<v1::GetStatsRequest>({"show", "vteps"});
+  EXPECT_THAT(ParseError({"del", "remote-port", "blue"}), HasSubstr("missing MAC"));
+}
+
+// `load remote-ports FILE` is its own command, though `load FILE` is complete
+// after one word.
+TEST(CommandTableTest, LoadRemotePortsIsNotLoadOfAFileNamedRemotePorts) {
+  absl::StatusOr<Invocation> ports = Table().Parse(Words{"load", "remote-ports", "rp.txt"});
+  ASSERT_TRUE(ports.ok()) << ports.status();
+  EXPECT_EQ(ports->command->rpc, "ReplaceRemotePorts");
+  EXPECT_EQ(ports->args.Value("FILE"), "rp.txt");
+  absl::StatusOr<Invocation> config = Table().Parse(Words{"load", "vswitch.conf"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->command->rpc, "ApplyConfig");
+  EXPECT_THAT(ParseError({"load", "remote-ports"}), HasSubstr("load remote-ports: missing FILE"));
+}
+
+TEST(CommandTableTest, LoadRemotePortsBuildsOneReplaceFromTheFile) {
+  std::string path = ::testing::TempDir() + "/remote-ports-build.txt";
+  {
+    std::ofstream file(path);
+    file << "# vnet mac vtep ips\n"
+            "blue 02:00:00:00:10:01 192.0.2.20 10.1.0.21 10.1.0.22\n"
+            "\n"
+            "red  02:00:00:00:20:01 192.0.2.30   # no ips\n"
+            "blue\t02:00:00:00:10:02\t192.0.2.30\n";
+  }
+  v1::ReplaceRemotePortsRequest all =
+      BuildRequest<v1::ReplaceRemotePortsRequest>({"load", "remote-ports", path});
+  EXPECT_EQ(all.vnet(), "");
+  ASSERT_EQ(all.ports_size(), 3);
+  EXPECT_EQ(all.ports(0).vnet(), "blue");
+  EXPECT_EQ(all.ports(0).mac(), "02:00:00:00:10:01");
+  EXPECT_EQ(all.ports(0).vtep(), "192.0.2.20");
+  EXPECT_THAT(all.ports(0).ips(), ::testing::ElementsAre("10.1.0.21", "10.1.0.22"));
+  EXPECT_EQ(all.ports(1).vnet(), "red");
+  EXPECT_THAT(all.ports(1).ips(), ::testing::IsEmpty());
+  EXPECT_EQ(all.ports(2).mac(), "02:00:00:00:10:02");
+
+  v1::ReplaceRemotePortsRequest blue =
+      BuildRequest<v1::ReplaceRemotePortsRequest>({"load", "remote-ports", path, "vnet", "blue"});
+  EXPECT_EQ(blue.vnet(), "blue");
+  ASSERT_EQ(blue.ports_size(), 2);
+  EXPECT_EQ(blue.ports(1).mac(), "02:00:00:00:10:02");
+  std::remove(path.c_str());
 }
 
 TEST(CommandTableTest, KeywordsMayComeInAnyOrder) {
@@ -251,12 +351,6 @@ void ExpectFullTapSession(const v1::TapSession& session) {
   EXPECT_EQ(second.direction(), v1::TAP_DIRECTION_RX);
 }
 
-// `words` followed by `args`.
-Words Concat(Words words, const Words& args) {
-  words.insert(words.end(), args.begin(), args.end());
-  return words;
-}
-
 TEST(CommandTableTest, AddTapSessionBuildsEveryField) {
   ExpectFullTapSession(BuildRequest<v1::CreateTapSessionRequest>(FullTapSession("add")).session());
 }
@@ -382,6 +476,12 @@ TEST(CommandTableTest, MirrorArgumentsNameTheirObjectTypes) {
            {{"set", "tap-session"}, "destination", ValueType::kDestinationName},
            {{"del", "tap-session"}, "NAME", ValueType::kSessionName},
            {{"set", "neighbor"}, "mac", ValueType::kMac},
+           {{"add", "remote-port"}, "VNET", ValueType::kVNetName},
+           {{"add", "remote-port"}, "MAC", ValueType::kMac},
+           {{"del", "remote-port"}, "VNET", ValueType::kVNetName},
+           {{"show", "remote-ports"}, "VNET", ValueType::kVNetName},
+           {{"load", "remote-ports"}, "FILE", ValueType::kFilePath},
+           {{"load", "remote-ports"}, "vnet", ValueType::kVNetName},
        }) {
     const ArgSpec* spec = FindArg(c.words, c.arg);
     ASSERT_NE(spec, nullptr);
@@ -465,9 +565,20 @@ TEST(CommandTableTest, HelpForOneCommandPrintsItsSynopsisAndRpc) {
   std::ostringstream out, err;
   EXPECT_EQ(Table().PrintHelp(Words{"add", "vnet"}, out, err), kExitOk);
   EXPECT_THAT(out.str(), AllOf(StartsWith("usage: add vnet NAME tenant TENANT vni N "
-                                          "[prefix CIDR]...\n"),
+                                          "[prefix CIDR]... [arp-suppression on|off]\n"),
                                HasSubstr("RPC: CreateVNet")));
   EXPECT_EQ(err.str(), "");
+}
+
+TEST(CommandTableTest, HelpForACommandThatBeginsAnotherNamesBoth) {
+  std::ostringstream out, err;
+  EXPECT_EQ(Table().PrintHelp(Words{"load"}, out, err), kExitOk);
+  EXPECT_THAT(out.str(), AllOf(StartsWith("usage: load FILE\n"), HasSubstr("RPC: ApplyConfig\n"),
+                               HasSubstr("See also:\n  load remote-ports FILE [vnet VNET]\n")));
+  std::ostringstream out2;
+  EXPECT_EQ(Table().PrintHelp(Words{"load", "remote-ports"}, out2, err), kExitOk);
+  EXPECT_THAT(out2.str(), AllOf(StartsWith("usage: load remote-ports FILE [vnet VNET]\n"),
+                                HasSubstr("RPC: ReplaceRemotePorts\n"), Not(HasSubstr("See also"))));
 }
 
 TEST(CommandTableTest, HelpForAVerbListsItsCommands) {
@@ -500,7 +611,8 @@ TEST(CommandTableTest, SynopsesMatchTheDocumentedSyntax) {
   EXPECT_THAT(
       synopses,
       ::testing::IsSupersetOf(
-          {"add vport NAME vnet VNET driver SPEC [mac MAC]... [ip IP]... [queues N] [admin up|down] "
+          {"add vport NAME vnet VNET driver SPEC [mac MAC]... [ip IP]... [queues N] [admin "
+           "up|down] "
            "[port-security on|off]",
            "add uplink NAME driver SPEC ip CIDR [gateway IP] [mtu N]",
            "set vport NAME admin up|down", "add fdb VNET MAC VPORT", "flush fdb [VNET] [static]",
@@ -515,6 +627,15 @@ TEST(CommandTableTest, SynopsesMatchTheDocumentedSyntax) {
            "[disabled]",
            "del tap-session NAME", "show tap-sessions", "set neighbor IP mac MAC",
            "del neighbor IP", "show neighbors", "show tap-stats", "save FILE", "load FILE"}));
+  EXPECT_THAT(synopses,
+              ::testing::IsSupersetOf({
+                  "add vnet NAME tenant TENANT vni N [prefix CIDR]... [arp-suppression on|off]",
+                  "add remote-port VNET MAC vtep IP [ip A]...",
+                  "del remote-port VNET MAC",
+                  "show remote-ports [VNET]",
+                  "show vteps",
+                  "load remote-ports FILE [vnet VNET]",
+              }));
 }
 
 // Every command names a real RPC of vswitch.v1.VSwitch with the request and
@@ -554,12 +675,92 @@ TEST(PrinterTest, TablesAlignColumns) {
   blue->set_vni(100);
   blue->add_prefixes("10.1.0.0/24");
   blue->add_prefixes("10.2.0.0/24");
+  v1::VNet* red = reply.add_vnets();
+  red->set_id(2);
+  red->set_name("red");
+  red->set_tenant("acme");
+  red->set_vni(7);
+  red->set_arp_suppression_disabled(true);
   std::ostringstream out, err;
   Printer printer(out, err, /*json=*/false);
   printer.PrintVNets(reply);
   EXPECT_EQ(out.str(),
-            "ID  NAME  TENANT  VNI  PREFIXES                 PEERS\n"
-            " 1  blue  acme    100  10.1.0.0/24,10.2.0.0/24  -\n");
+            "ID  NAME  TENANT  VNI  PREFIXES                 PEERS  ARP-SUPPRESSION\n"
+            " 1  blue  acme    100  10.1.0.0/24,10.2.0.0/24  -      on\n"
+            " 2  red   acme      7  -                        -      off\n");
+}
+
+TEST(PrinterTest, RemotePortsShowDashForNoAddresses) {
+  v1::ListRemotePortsResponse reply;
+  v1::RemotePort* a = reply.add_ports();
+  a->set_vnet("blue");
+  a->set_mac("02:00:00:00:10:01");
+  a->add_ips("10.1.0.21");
+  a->add_ips("10.1.0.22");
+  a->set_vtep("192.0.2.20");
+  v1::RemotePort* b = reply.add_ports();
+  b->set_vnet("red");
+  b->set_mac("02:00:00:00:10:02");
+  b->set_vtep("192.0.2.3");
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintRemotePorts(reply);
+  EXPECT_EQ(out.str(),
+            "VNET  MAC                IPS                  VTEP\n"
+            "blue  02:00:00:00:10:01  10.1.0.21,10.1.0.22  192.0.2.20\n"
+            "red   02:00:00:00:10:02  -                    192.0.2.3\n");
+}
+
+v1::Stats StatsWithVteps() {
+  v1::Stats stats;
+  v1::VtepStats* a = stats.add_vteps();
+  a->set_ip("192.0.2.20");
+  a->set_remote_ports(3);
+  a->set_state("RESOLVED");
+  a->set_rx_packets(10);
+  a->set_rx_bytes(1000);
+  a->set_tx_packets(12);
+  a->set_tx_bytes(1800);
+  a->set_replicated(2);
+  v1::VtepStats* b = stats.add_vteps();
+  b->set_ip("192.0.2.30");
+  b->set_remote_ports(1);
+  b->set_state("INCOMPLETE");
+  return stats;
+}
+
+constexpr char kVtepTable[] =
+    "IP          PORTS  STATE       RX-PKTS  RX-BYTES  TX-PKTS  TX-BYTES  REPLICATED\n"
+    "192.0.2.20      3  RESOLVED         10      1000       12      1800           2\n"
+    "192.0.2.30      1  INCOMPLETE        0         0        0         0           0\n";
+
+TEST(PrinterTest, VtepsPrintOneRowPerVtep) {
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintVteps(StatsWithVteps());
+  EXPECT_EQ(out.str(), kVtepTable);
+}
+
+TEST(PrinterTest, StatsEndWithTheVtepTableWhenThereAreVteps) {
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/false);
+  printer.PrintStats(StatsWithVteps());
+  EXPECT_THAT(out.str(), ::testing::EndsWith(std::string("no drops\n\nvteps:\n") + kVtepTable));
+  std::ostringstream out2;
+  Printer printer2(out2, err, /*json=*/false);
+  printer2.PrintStats(v1::Stats());
+  EXPECT_THAT(out2.str(), Not(HasSubstr("vteps")));
+}
+
+TEST(PrinterTest, VtepsJsonHasEveryCounter) {
+  std::ostringstream out, err;
+  Printer printer(out, err, /*json=*/true);
+  printer.Json(StatsWithVteps());
+  EXPECT_THAT(out.str(),
+              AllOf(HasSubstr("\"vteps\": ["), HasSubstr("\"ip\": \"192.0.2.30\""),
+                    HasSubstr("\"remote_ports\": 3"),
+                    // uint64 is a string in proto3 JSON.
+                    HasSubstr("\"replicated\": \"2\""), HasSubstr("\"state\": \"INCOMPLETE\"")));
 }
 
 TEST(PrinterTest, DestinationsShowEveryCollectorAndThePortInEffect) {

@@ -99,9 +99,11 @@ TEST(CompleterTest, SecondPositionalOffersNamesAgain) {
 }
 
 TEST(CompleterTest, CompleteRequiredPositionalsLeadToKeywords) {
-  // add vnet NAME tenant TENANT vni N [prefix CIDR]...
+  // add vnet NAME tenant TENANT vni N [prefix CIDR]... [arp-suppression on|off]
   EXPECT_THAT(Candidates({"add", "vnet", "green"}, ""),
-              UnorderedElementsAre("tenant", "vni", "prefix"));
+              UnorderedElementsAre("tenant", "vni", "prefix", "arp-suppression"));
+  EXPECT_THAT(Candidates({"add", "vnet", "green", "arp-suppression"}, ""),
+              ElementsAre("on", "off"));
 }
 
 TEST(CompleterTest, RequiredNewNameOffersNothing) {
@@ -150,6 +152,33 @@ TEST(CompleterTest, FileArgumentOffersFilesOfTheTypedDirectory) {
   EXPECT_THAT(Candidates({"load"}, dir + "/nosuch/x"), IsEmpty());
   EXPECT_FALSE(CompletesWord(dir + "/sub/"));
   EXPECT_TRUE(CompletesWord(dir + "/saved.textproto"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CompleterTest, RemotePortCommandsOfferVNetNamesThenKeywords) {
+  EXPECT_THAT(Candidates({"add", "remote-port"}, ""), ElementsAre("blue", "red"));
+  EXPECT_THAT(Candidates({"add", "remote-port", "blue", "02:00:00:00:10:01"}, ""),
+              ElementsAre("vtep", "ip"));
+  EXPECT_THAT(
+      Candidates({"add", "remote-port", "blue", "02:00:00:00:10:01", "vtep", "192.0.2.2"}, ""),
+      ElementsAre("ip"));
+  EXPECT_THAT(Candidates({"del", "remote-port"}, "r"), ElementsAre("red"));
+  EXPECT_THAT(Candidates({"show", "remote-ports"}, ""), ElementsAre("blue", "red"));
+  EXPECT_THAT(Candidates({"show"}, "vt"), ElementsAre("vteps"));
+}
+
+// `load` is a whole command and the start of `load remote-ports`: both
+// the next command word and the files are offered, and past it the
+// longer command's arguments.
+TEST(CompleterTest, LoadOffersRemotePortsAndFiles) {
+  EXPECT_THAT(Candidates({"load"}, "remote-p"), ElementsAre("remote-ports"));
+  EXPECT_THAT(Candidates({"load", "remote-ports", "rp.txt"}, ""), ElementsAre("vnet"));
+  EXPECT_THAT(Candidates({"load", "remote-ports", "rp.txt", "vnet"}, ""),
+              ElementsAre("blue", "red"));
+  char dir_template[] = "/tmp/vs_completer_XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  std::ofstream(dir + "/rp.txt") << "";
+  EXPECT_THAT(Candidates({"load", "remote-ports"}, dir + "/r"), ElementsAre(dir + "/rp.txt"));
   std::filesystem::remove_all(dir);
 }
 
