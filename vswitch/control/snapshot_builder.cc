@@ -149,6 +149,7 @@ absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap,
     u.encap_queue = in.n_workers;  // See ConfigStore::AddVPort: workers, encap, main.
     u.mtu = static_cast<uint16_t>(uplink->uplink().mtu());
     u.ip_be = rte_cpu_to_be_32(net::ParseIpv4Prefix(uplink->uplink().ip_cidr())->addr);
+    dataplane::CopySourceMac(u.ip_be, u.copy_mac);
     auto mac = net::ParseMac(rt.mac);
     if (mac.ok()) {
       std::memcpy(u.mac, mac->bytes.data(), 6);

@@ -51,7 +51,7 @@ void WriteVxlanHeader(uint8_t* out, const UplinkInfo& up, const DestInfo& dest,
   // G flag (VXLAN-GBP): the low 16 bits carry the group policy id, here the
   // copy's direction and source vport.
   const OuterHeader h{.dst_mac = collector.next_hop_mac,
-                      .src_mac = up.mac,
+                      .src_mac = dest.in_vnet ? up.copy_mac : up.mac,
                       .src_ip_be = up.ip_be,
                       .dst_ip_be = collector.ip_be,
                       .udp_dst_port = dest.udp_port,

@@ -342,9 +342,10 @@ void Forwarder::SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf**
     }
   }
   for (uint16_t i = 0; i < n; ++i) {
-    // The source MAC must be a remote port of the VTEP that sent it: no
-    // host speaks for another's VMs.
-    if (actions[i].vnet_index != vteps[i]) {
+    // The source MAC must be a remote port of the VTEP that sent it (no
+    // host speaks for another's VMs), or that host's own TAP copy MAC.
+    if (actions[i].vnet_index != vteps[i] &&
+        !IsCopySourceMacOf(keys[i].src_mac, snap.vteps[vteps[i]].ip_be)) {
       Count(uplink, DropReason::kOverlaySpoofed);
       rte_pktmbuf_free(pkts[i]);
       continue;

@@ -206,7 +206,22 @@ struct UplinkInfo {
   uint16_t mtu = 1500;
   uint32_t ip_be = 0;
   uint8_t mac[6] = {};
+  // Source MAC of copies to collector VMs: CopySourceMac(ip_be).
+  uint8_t copy_mac[6] = {};
 };
+
+// The Ethernet source of TAP copies a host sends to collector VMs inside a
+// VNet: 06:76 (locally administered, "v") + its VTEP address. A host that
+// decapsulates such a copy knows it is the sending VTEP's own by this MAC
+// (no remote port has it), without a table entry per host.
+inline void CopySourceMac(uint32_t vtep_ip_be, uint8_t* mac) {
+  mac[0] = 0x06;
+  mac[1] = 0x76;
+  std::memcpy(mac + 2, &vtep_ip_be, 4);
+}
+inline bool IsCopySourceMacOf(const uint8_t* mac, uint32_t vtep_ip_be) {
+  return mac[0] == 0x06 && mac[1] == 0x76 && std::memcmp(mac + 2, &vtep_ip_be, 4) == 0;
+}
 
 // A receive queue a worker polls.
 struct RxQueue {
