@@ -644,6 +644,7 @@ class Host:
         self.uplink_if, self.underlay_if, self.mac = uplink_if, underlay_if, mac
         self.ip = host_ip(index)
         self.vms = []
+        self.vnets = set()
 
     def vsctl(self, *args, **kw):
         return self.daemon.vsctl(*args, **kw)
@@ -670,6 +671,7 @@ class Host:
     def add_vnet(self, name, tenant, vni, prefix=None, *extra):
         self.vsctl("add", "vnet", name, "tenant", tenant, "vni", str(vni),
                    *(["prefix", prefix] if prefix else []), *extra)
+        self.vnets.add(name)
 
     def add_remote_port(self, vnet, mac, vtep, *ips):
         args = ["add", "remote-port", vnet, mac, "vtep", vtep]
@@ -728,19 +730,29 @@ class Fabric:
         self.namespaces.append(ns)
         return ns
 
-    def add_host(self, name=None, mtu=1500, flags=()):
+    def add_host(self, name=None, mtu=1500, flags=(), uplink="af_packet"):
+        """uplink "af_packet": on the veth eth0 of the host's namespace,
+        whose peer is on the bridge (the kernel gives an af_packet socket
+        only whole datagrams: it reassembles IP fragments first). "tap": a
+        TAP device whose kernel side is moved into the underlay namespace
+        and bridged (frames reach the switch as they were sent)."""
         index = len(self.hosts) + 1
         name = name or chr(ord("A") + index - 1)
         ns = self.netns(f"h{name}")
         _ns_quiet(ns)
-        up_if, und_if = "eth0", unique(f"u{name}")
         mac = f"02:00:00:00:0a:{index:02x}"
-        ns.exec("ip", "link", "add", up_if, "address", mac, "mtu", str(mtu), "type", "veth",
-                "peer", "name", und_if, "netns", self.underlay.name)
-        ns.exec("ip", "link", "set", up_if, "up")
-        self.underlay.exec("ip", "link", "set", und_if, "mtu", str(mtu))
-        self.underlay.exec("ip", "link", "set", und_if, "master", "br0")
-        self.underlay.exec("ip", "link", "set", und_if, "up")
+        und_if = unique(f"u{name}")
+        if uplink == "af_packet":
+            up_if = "eth0"
+            ns.exec("ip", "link", "add", up_if, "address", mac, "mtu", str(mtu), "type", "veth",
+                    "peer", "name", und_if, "netns", self.underlay.name)
+            ns.exec("ip", "link", "set", up_if, "up")
+            driver = f"af_packet:iface={up_if}"
+        elif uplink == "tap":
+            up_if = und_if
+            driver = f"tap:iface={up_if}"
+        else:
+            raise ValueError(f"uplink {uplink!r}")
         workdir = os.path.join(self.workdir, f"host{name}")
         os.makedirs(workdir, exist_ok=True)
         d = Daemon(workdir, ["--config=", "--mem_mb=256"] + self.daemon_flags + list(flags),
@@ -748,8 +760,20 @@ class Fabric:
         h = Host(self, index, name, ns, d, up_if, und_if, mac)
         self.hosts.append(h)
         d.start()
-        h.vsctl("add", "uplink", "up0", "driver", f"af_packet:iface={up_if}", "ip",
-                f"{h.ip}/24", "mtu", str(mtu))
+        h.vsctl("add", "uplink", "up0", "driver", driver, "ip", f"{h.ip}/24", "mtu", str(mtu))
+        if uplink == "tap":
+            wait_for(lambda: ns.exec("ip", "link", "show", up_if, check=False).returncode == 0,
+                     what=f"{up_if} to appear in {ns.name}")
+            ns.exec("ip", "link", "set", up_if, "netns", self.underlay.name)
+            # The TAP PMD gives the kernel side the port's own MAC: the
+            # bridge would take it for its own and never forward to it.
+            self.underlay.exec("ip", "link", "set", und_if, "address",
+                               f"02:00:00:00:0b:{index:02x}")
+            h.mac = next(v["mac"] for v in h.vsctl("show", "vports", json_out=True)["vports"]
+                         if v["name"] == "up0")
+        self.underlay.exec("ip", "link", "set", und_if, "mtu", str(mtu))
+        self.underlay.exec("ip", "link", "set", und_if, "master", "br0")
+        self.underlay.exec("ip", "link", "set", und_if, "up")
         return h
 
     def vm_ns(self, tag):
@@ -769,24 +793,27 @@ class Fabric:
 
 def program_overlay(vms):
     """Programs every host of `vms` with every VM of another host as a
-    remote port (the VM's VNet, MAC and IP, the other host's uplink IP)."""
+    remote port (the VM's VNet, MAC and IP, the other host's uplink IP),
+    where the host has that VNet (add_vnet)."""
     for h in {vm.host for vm in vms}:
         for vm in vms:
-            if vm.host is not h:
+            if vm.host is not h and vm.vnet in h.vnets:
                 h.add_remote_port(vm.vnet, vm.mac, vm.host.ip, vm.ip)
 
 
 @pytest.fixture
 def multihost(tmp_path_factory):
-    """multihost(n, mtu=1500, flags=()) -> Fabric with hosts A, B, ... up,
-    each with its uplink; torn down at the end of the test."""
+    """multihost(n, mtu=1500, flags=(), uplinks=()) -> Fabric with hosts A,
+    B, ... up, each with its uplink (uplinks[i]: "af_packet", the default,
+    or "tap"); torn down at the end of the test."""
     fabrics = []
 
-    def make(n=2, mtu=1500, flags=()):
+    def make(n=2, mtu=1500, flags=(), uplinks=()):
         f = Fabric(str(tmp_path_factory.mktemp("fabric")))
         fabrics.append(f)
-        for _ in range(n):
-            f.add_host(mtu=mtu, flags=flags)
+        for i in range(n):
+            f.add_host(mtu=mtu, flags=flags,
+                       uplink=uplinks[i] if i < len(uplinks) else "af_packet")
         return f
 
     yield make
