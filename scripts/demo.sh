@@ -50,7 +50,7 @@ cleanup() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
-  [ -n "${TCPDUMP_PID:-}" ] && kill -INT "$TCPDUMP_PID" 2>/dev/null || true
+  for pid in ${TCPDUMP_PID:-} ${TCPDUMP_U_PID:-}; do kill -INT "$pid" 2>/dev/null || true; done
   for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$WORK" "/var/run/dpdk/$TAG-A" "/var/run/dpdk/$TAG-B"
 }
@@ -174,7 +174,7 @@ ip netns exec "$TAG-vm1" ping -c 3 -i 0.3 -W 1 10.0.0.4
 sleep 0.5
 kill -INT "$TCPDUMP_PID" "$TCPDUMP_U_PID" 2>/dev/null || true
 wait "$TCPDUMP_PID" "$TCPDUMP_U_PID" 2>/dev/null || true
-TCPDUMP_PID=""
+TCPDUMP_PID="" TCPDUMP_U_PID=""
 echo
 echo "== what crossed the underlay between the hosts (VXLAN, VNI 100)"
 tcpdump -nn -r "$WORK/underlay.pcap" 2>/dev/null
