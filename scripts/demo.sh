@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The vswitch demo: installs what is missing, builds, starts vswitchd and
-# builds three "VMs" (network namespaces on TAP vports): vm1 and vm2 in VNet
-# blue, vm3 in VNet red with an address in the same subnet, and a packet
-# collector: a namespace behind the uplink with a Linux kernel VXLAN device.
-# vm1 is tapped; vm1 pings vm2 (works) and vm3 (does not: the VNets are
-# isolated); the collector shows the decapsulated mirrored frames; then the
-# counters. Everything it creates is removed on exit, Ctrl-C included.
+# The vswitch demo: installs what is missing, builds, and starts two
+# "hypervisors": host A and host B, each a network namespace with its own
+# vswitchd whose uplink (192.0.2.10, 192.0.2.11) is on one underlay bridge.
+# Host A has three "VMs" (network namespaces on TAP vports): vm1 and vm2 in
+# VNet blue, vm3 in VNet red with an address in the same subnet; host B has
+# vm4 in blue. Each host is told where the other's blue VMs are (remote
+# ports). A packet collector sits on the underlay: a namespace with a Linux
+# kernel VXLAN device. vm1 is tapped; vm1 pings vm2 (works, same host), vm3
+# (does not: the VNets are isolated) and vm4 on host B (works, across the
+# VXLAN overlay); the underlay shows the encapsulated frames, the collector
+# the decapsulated mirrored ones; then the counters. Everything it creates
+# is removed on exit, Ctrl-C included.
 # Needs root: as root it runs as it is; as another user it runs itself
 # again with sudo.
 set -euo pipefail
@@ -29,82 +34,132 @@ VSWITCHD="$BUILD/apps/vswitchd/vswitchd"
 VSCTL_BIN="$BUILD/apps/vsctl/vsctl"
 TAG="vsd$$"
 WORK=$(mktemp -d /tmp/vswitch-demo.XXXXXX)
-SOCK="$WORK/vswitchd.sock"
-NS=("$TAG-vm1" "$TAG-vm2" "$TAG-vm3" "$TAG-col")
-DAEMON_PID=""
+UND="$TAG-und"
+NS=("$TAG-vm1" "$TAG-vm2" "$TAG-vm3" "$TAG-vm4" "$TAG-col" "$TAG-hA" "$TAG-hB" "$UND")
+declare -A PID
+declare -A UPLINK_IP=([A]=192.0.2.10 [B]=192.0.2.11)
 
 cleanup() {
   trap - EXIT INT TERM
   echo "== cleaning up"
-  if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-    kill -TERM "$DAEMON_PID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$DAEMON_PID" 2>/dev/null || true
-  fi
+  for h in "${!PID[@]}"; do
+    local pid=${PID[$h]}
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  for pid in ${TCPDUMP_PID:-} ${TCPDUMP_U_PID:-}; do kill -INT "$pid" 2>/dev/null || true; done
   for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$WORK" "/var/run/dpdk/$TAG"
+  rm -rf "$WORK" "/var/run/dpdk/$TAG-A" "/var/run/dpdk/$TAG-B"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# vsctl HOST ARGS...: the shell of host A's or host B's vswitchd.
 vsctl() {
-  echo "\$ vsctl $*"
-  "$VSCTL_BIN" --socket "$SOCK" "$@"
+  local h=$1; shift
+  echo "[host $h] \$ vsctl $*"
+  "$VSCTL_BIN" --socket "$WORK/$h.sock" "$@"
 }
 
-echo "== starting vswitchd (log: $WORK/vswitchd.log)"
-"$VSWITCHD" --socket="$SOCK" --file_prefix="$TAG" --idle_sleep_us=200 --mbufs=8192 \
-  --config="$WORK/config.textproto" >"$WORK/vswitchd.log" 2>&1 &
-DAEMON_PID=$!
-for _ in $(seq 300); do
-  "$VSCTL_BIN" --socket "$SOCK" show health >/dev/null 2>&1 && break
-  kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$WORK/vswitchd.log"; exit 1; }
-  sleep 0.1
-done
+echo "== the underlay: namespace $UND with the bridge br0"
+ip netns add "$UND"
+ip netns exec "$UND" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+ip netns exec "$UND" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+ip -n "$UND" link add br0 type bridge stp_state 0 forward_delay 0
+ip -n "$UND" link set br0 up
+
+# host H: a namespace whose veth eth0 is on the underlay bridge, and its
+# own vswitchd there (own socket and EAL prefix), uplink af_packet on eth0.
+host() {
+  local h=$1 ns="$TAG-h$1"
+  ip netns add "$ns"
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link add eth0 type veth peer name "${TAG}u$h" netns "$UND"
+  ip -n "$ns" link set eth0 up
+  ip -n "$UND" link set "${TAG}u$h" master br0
+  ip -n "$UND" link set "${TAG}u$h" up
+  echo "== starting host $h's vswitchd in namespace $ns (log: $WORK/$h.log)"
+  ip netns exec "$ns" "$VSWITCHD" --socket="$WORK/$h.sock" --file_prefix="$TAG-$h" \
+    --idle_sleep_us=200 --mbufs=8192 --mem_mb=256 --config="$WORK/$h.textproto" \
+    >"$WORK/$h.log" 2>&1 &
+  PID[$h]=$!
+  for _ in $(seq 300); do
+    "$VSCTL_BIN" --socket "$WORK/$h.sock" show health >/dev/null 2>&1 && break
+    kill -0 "${PID[$h]}" 2>/dev/null || { cat "$WORK/$h.log"; exit 1; }
+    sleep 0.1
+  done
+  vsctl "$h" add uplink up0 driver af_packet:iface=eth0 ip "${UPLINK_IP[$h]}/24" mtu 1500
+}
+host A
+host B
 
 echo "== configuring"
-vsctl add vnet blue tenant acme vni 100 prefix 10.0.0.0/24
-vsctl add vnet red tenant acme vni 200 prefix 10.0.0.0/24
+for h in A B; do vsctl "$h" add vnet blue tenant acme vni 100 prefix 10.0.0.0/24; done
+vsctl A add vnet red tenant acme vni 200 prefix 10.0.0.0/24
 
-# vm NAME VNET IP MAC: a namespace behind a TAP vport.
+# vm HOST NAME VNET IP MAC: a namespace behind a TAP vport of HOST (the
+# vport only sends from MAC and IP). MTU 1450: the uplink's 1500 less the
+# 50 bytes of VXLAN.
 vm() {
-  local name=$1 vnet=$2 ip=$3 mac=$4 ns="$TAG-$1" iface="${TAG}${1}"
+  local h=$1 name=$2 vnet=$3 ip=$4 mac=$5 ns="$TAG-$2" iface="${TAG}${2}"
   ip netns add "$ns"
-  vsctl add vport "$name" vnet "$vnet" driver "tap:iface=$iface"
-  for _ in $(seq 100); do [ -e "/sys/class/net/$iface" ] && break; sleep 0.05; done
-  ip link set "$iface" netns "$ns"
+  vsctl "$h" add vport "$name" vnet "$vnet" driver "tap:iface=$iface" mac "$mac" ip "$ip"
+  for _ in $(seq 100); do ip -n "$TAG-h$h" link show "$iface" >/dev/null 2>&1 && break; sleep 0.05; done
+  ip -n "$TAG-h$h" link set "$iface" netns "$ns"
   ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
   ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$iface" address "$mac"
+  ip -n "$ns" link set "$iface" address "$mac" mtu 1450
   ip -n "$ns" addr add "$ip/24" dev "$iface"
   ip -n "$ns" link set "$iface" up
 }
-vm vm1 blue 10.0.0.1 02:00:00:00:01:01
-vm vm2 blue 10.0.0.2 02:00:00:00:01:02
-vm vm3 red  10.0.0.3 02:00:00:00:02:03
+vm A vm1 blue 10.0.0.1 02:00:00:00:01:01
+vm A vm2 blue 10.0.0.2 02:00:00:00:01:02
+vm A vm3 red  10.0.0.3 02:00:00:00:02:03
+vm B vm4 blue 10.0.0.4 02:00:00:00:01:04
 
-echo "== the collector: uplink 192.0.2.10 -> namespace $TAG-col (192.0.2.2) with a kernel VXLAN device"
+echo "== the overlay: each host learns where the other's blue VMs are (remote ports)"
+vsctl A add remote-port blue 02:00:00:00:01:04 vtep 192.0.2.11 ip 10.0.0.4
+vsctl B add remote-port blue 02:00:00:00:01:01 vtep 192.0.2.10 ip 10.0.0.1
+vsctl B add remote-port blue 02:00:00:00:01:02 vtep 192.0.2.10 ip 10.0.0.2
+
+echo "== the collector: namespace $TAG-col (192.0.2.2) on the underlay, with a kernel VXLAN device"
 COL="$TAG-col"
 ip netns add "$COL"
-vsctl add uplink up0 driver "tap:iface=${TAG}up" ip 192.0.2.10/24 mtu 1500
-for _ in $(seq 100); do [ -e "/sys/class/net/${TAG}up" ] && break; sleep 0.05; done
-ip link set "${TAG}up" netns "$COL"
 ip netns exec "$COL" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip -n "$COL" addr add 192.0.2.2/24 dev "${TAG}up"
-ip -n "$COL" link set "${TAG}up" up
-ip -n "$COL" link add vx0 type vxlan id 5000 dstport 4789 local 192.0.2.2 dev "${TAG}up" nolearning
+ip -n "$UND" link add "${TAG}uc" type veth peer name eth0 netns "$COL"
+ip -n "$UND" link set "${TAG}uc" master br0
+ip -n "$UND" link set "${TAG}uc" up
+ip -n "$COL" addr add 192.0.2.2/24 dev eth0
+ip -n "$COL" link set eth0 up
+ip -n "$COL" link add vx0 type vxlan id 5000 dstport 4789 local 192.0.2.2 dev eth0 nolearning
 ip -n "$COL" link set vx0 up
-vsctl add destination collector vnet blue vni 5000 collector 192.0.2.2
-vsctl add tap-session tap-vm1 source vm1 destination collector direction both
-vsctl show vnets
-vsctl show vports
-vsctl show tap-sessions
+vsctl A add destination collector vnet blue vni 5000 collector 192.0.2.2
+vsctl A add tap-session tap-vm1 source vm1 destination collector direction both
+vsctl A show vnets
+vsctl A show vports
+vsctl A show tap-sessions
+vsctl A show remote-ports
+# Both hosts resolve each other's uplink (the VTEP's next hop) by ARP.
+for _ in $(seq 100); do
+  "$VSCTL_BIN" --socket "$WORK/A.sock" show vteps | grep -q RESOLVED && break; sleep 0.1
+done
 ip netns exec "$COL" tcpdump -i vx0 -nn -e -l -U -w "$WORK/collector.pcap" 2>"$WORK/tcpdump.log" &
 TCPDUMP_PID=$!
-for _ in $(seq 50); do grep -q listening "$WORK/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
+ip netns exec "$UND" tcpdump -i "${TAG}uA" -nn -l -U -w "$WORK/underlay.pcap" \
+  udp port 4789 and not host 192.0.2.2 2>"$WORK/tcpdump-u.log" &
+TCPDUMP_U_PID=$!
+for _ in $(seq 50); do
+  grep -q listening "$WORK/tcpdump.log" 2>/dev/null && grep -q listening "$WORK/tcpdump-u.log" 2>/dev/null && break
+  sleep 0.1
+done
 
 echo
-echo "== vm1 (blue) pings vm2 (blue): expected to work"
+echo "== vm1 (blue, host A) pings vm2 (blue, host A): expected to work"
 ip netns exec "$TAG-vm1" ping -c 3 -i 0.3 -W 1 10.0.0.2
 echo
 echo "== vm1 (blue) pings 10.0.0.3, vm3's address in red: expected to fail"
@@ -113,17 +168,26 @@ if ip netns exec "$TAG-vm1" ping -c 2 -i 0.3 -W 1 10.0.0.3; then
 else
   echo "-> no reply: VNet red is isolated from blue"
 fi
+echo
+echo "== vm1 (blue, host A) pings vm4 (blue, host B) across the overlay: expected to work"
+ip netns exec "$TAG-vm1" ping -c 3 -i 0.3 -W 1 10.0.0.4
 sleep 0.5
-kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-wait "$TCPDUMP_PID" 2>/dev/null || true
+kill -INT "$TCPDUMP_PID" "$TCPDUMP_U_PID" 2>/dev/null || true
+wait "$TCPDUMP_PID" "$TCPDUMP_U_PID" 2>/dev/null || true
+TCPDUMP_PID="" TCPDUMP_U_PID=""
+echo
+echo "== what crossed the underlay between the hosts (VXLAN, VNI 100)"
+tcpdump -nn -r "$WORK/underlay.pcap" 2>/dev/null
 echo
 echo "== what the collector received on vx0 (decapsulated copies of vm1's frames)"
 tcpdump -nn -e -r "$WORK/collector.pcap" 2>/dev/null
 echo
-vsctl show neighbors
-vsctl show fdb
-vsctl show ports
-vsctl show tap-stats
-vsctl show drops
+vsctl A show neighbors
+vsctl A show vteps
+vsctl B show vteps
+vsctl A show fdb
+vsctl A show ports
+vsctl A show tap-stats
+vsctl A show drops
 echo
 echo "== demo done in $((SECONDS - START)) s"

@@ -53,8 +53,12 @@ def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
 class Daemon:
     """One vswitchd process with its own socket and EAL file prefix."""
 
-    def __init__(self, workdir, extra_flags=()):
+    def __init__(self, workdir, extra_flags=(), netns=None):
         self.workdir = workdir
+        # A daemon "host" of its own: it runs inside this network namespace
+        # (its ports' kernel interfaces live there); vsctl reaches it through
+        # its unix socket, which is on the shared filesystem.
+        self.netns = netns
         self.socket = os.path.join(workdir, "vswitchd.sock")
         self.prefix = unique("eal")
         self.log_path = os.path.join(workdir, "vswitchd.log")
@@ -70,7 +74,8 @@ class Daemon:
 
     def start(self):
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([VSWITCHD] + self.flags, stdout=self.log,
+        wrap = ["ip", "netns", "exec", self.netns] if self.netns else []
+        self.proc = subprocess.Popen(wrap + [VSWITCHD] + self.flags, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         wait_for(lambda: self.proc.poll() is not None or self.ready(), timeout=30,
                  what="vswitchd to serve its socket")
@@ -615,3 +620,202 @@ def port_counters(daemon):
                       if int(x.get("packets", 0))},
         }
     return out
+
+
+# ------------------------------------------------------------ multi-host overlay
+
+UNDERLAY_PREFIX = "192.0.2"
+OVERLAY_VM_MTU = 1450  # uplink MTU 1500 - 50 bytes of VXLAN.
+
+
+def host_ip(index):
+    """The uplink (VTEP) address of host `index` (1, 2, ...): 192.0.2.1x."""
+    return f"{UNDERLAY_PREFIX}.{10 + index}"
+
+
+class Host:
+    """One hypervisor: a network namespace holding one vswitchd whose uplink
+    `up0` is an af_packet vport on `uplink_if`, a veth whose peer
+    `underlay_if` is a port of the underlay bridge."""
+
+    def __init__(self, fabric, index, name, ns, daemon, uplink_if, underlay_if, mac):
+        self.fabric, self.index, self.name = fabric, index, name
+        self.ns, self.daemon = ns, daemon
+        self.uplink_if, self.underlay_if, self.mac = uplink_if, underlay_if, mac
+        self.ip = host_ip(index)
+        self.vms = []
+        self.vnets = set()
+
+    def vsctl(self, *args, **kw):
+        return self.daemon.vsctl(*args, **kw)
+
+    def stats(self):
+        return self.daemon.stats()
+
+    def port_stats(self, name):
+        return self.daemon.port_stats(name)
+
+    def drops(self):
+        """{reason: packets} over all ports (the totals of `show stats`)."""
+        return {x["reason"]: int(x.get("packets", 0)) for x in self.stats().get("drops", [])}
+
+    def vteps(self):
+        """{vtep ip: VtepStats dict} from `show vteps --json`."""
+        out = self.vsctl("show", "vteps", json_out=True)
+        return {v["ip"]: v for v in out.get("vteps", [])}
+
+    def remote_ports(self, vnet=None):
+        out = self.vsctl("show", "remote-ports", *([vnet] if vnet else []), json_out=True)
+        return out.get("ports", out.get("remote_ports", []))
+
+    def add_vnet(self, name, tenant, vni, prefix=None, *extra):
+        self.vsctl("add", "vnet", name, "tenant", tenant, "vni", str(vni),
+                   *(["prefix", prefix] if prefix else []), *extra)
+        self.vnets.add(name)
+
+    def add_remote_port(self, vnet, mac, vtep, *ips):
+        args = ["add", "remote-port", vnet, mac, "vtep", vtep]
+        for ip in ips:
+            args += ["ip", ip]
+        return self.vsctl(*args)
+
+    def attach_vm(self, vm_ns, vport, vnet, ip, mac, prefix_len=24, mtu=OVERLAY_VM_MTU,
+                  security=True, extra=()):
+        """attach_vm for a daemon inside a namespace: the TAP vport's kernel
+        interface is born in the host's namespace and moved from there into
+        the VM's. With `security` the vport is given the VM's MAC and IP
+        (port security; the switch also answers ARP for the IP)."""
+        iface = unique("t")
+        sec = ("mac", mac, "ip", ip) if security else ()
+        self.vsctl("add", "vport", vport, "vnet", vnet, "driver", f"tap:iface={iface}", *sec,
+                   *extra)
+        wait_for(lambda: self.ns.exec("ip", "link", "show", iface, check=False).returncode == 0,
+                 what=f"{iface} to appear in {self.ns.name}")
+        self.ns.exec("ip", "link", "set", iface, "netns", vm_ns.name)
+        _ns_quiet(vm_ns)
+        vm_ns.exec("ip", "link", "set", iface, "address", mac)
+        vm_ns.exec("ip", "link", "set", iface, "mtu", str(mtu))
+        vm_ns.exec("ip", "addr", "add", f"{ip}/{prefix_len}", "dev", iface)
+        vm_ns.exec("ip", "link", "set", iface, "up")
+        vm = Vm(vm_ns, iface, mac, ip, vport)
+        vm.host, vm.vnet = self, vnet
+        self.vms.append(vm)
+        return vm
+
+    def alive(self):
+        return (self.daemon.proc.poll() is None and
+                self.vsctl("show", "health", check=False).returncode == 0)
+
+
+class Fabric:
+    """N hosts on one box: an underlay namespace with the Linux bridge br0,
+    and per host a namespace with its vswitchd, uplink 192.0.2.1x/24 (MTU
+    `mtu`) on a veth to the bridge, and VM namespaces behind its TAP vports.
+    close() removes everything (daemons first, then the namespaces), also
+    after a failure half-way."""
+
+    def __init__(self, workdir, daemon_flags=()):
+        self.workdir = workdir
+        self.daemon_flags = list(daemon_flags)
+        self.hosts = []
+        self.namespaces = []
+        self.underlay = self.netns("und")
+        _ns_quiet(self.underlay)
+        self.underlay.exec("ip", "link", "add", "br0", "type", "bridge", "stp_state", "0",
+                           "forward_delay", "0")
+        self.underlay.exec("ip", "link", "set", "br0", "up")
+
+    def netns(self, tag):
+        ns = Netns(unique(tag))
+        self.namespaces.append(ns)
+        return ns
+
+    def add_host(self, name=None, mtu=1500, flags=(), uplink="af_packet"):
+        """uplink "af_packet": on the veth eth0 of the host's namespace,
+        whose peer is on the bridge (the kernel gives an af_packet socket
+        only whole datagrams: it reassembles IP fragments first). "tap": a
+        TAP device whose kernel side is moved into the underlay namespace
+        and bridged (frames reach the switch as they were sent)."""
+        index = len(self.hosts) + 1
+        name = name or chr(ord("A") + index - 1)
+        ns = self.netns(f"h{name}")
+        _ns_quiet(ns)
+        mac = f"02:00:00:00:0a:{index:02x}"
+        und_if = unique(f"u{name}")
+        if uplink == "af_packet":
+            up_if = "eth0"
+            ns.exec("ip", "link", "add", up_if, "address", mac, "mtu", str(mtu), "type", "veth",
+                    "peer", "name", und_if, "netns", self.underlay.name)
+            ns.exec("ip", "link", "set", up_if, "up")
+            driver = f"af_packet:iface={up_if}"
+        elif uplink == "tap":
+            up_if = und_if
+            driver = f"tap:iface={up_if}"
+        else:
+            raise ValueError(f"uplink {uplink!r}")
+        workdir = os.path.join(self.workdir, f"host{name}")
+        os.makedirs(workdir, exist_ok=True)
+        d = Daemon(workdir, ["--config=", "--mem_mb=256"] + self.daemon_flags + list(flags),
+                   netns=ns.name)
+        h = Host(self, index, name, ns, d, up_if, und_if, mac)
+        self.hosts.append(h)
+        d.start()
+        h.vsctl("add", "uplink", "up0", "driver", driver, "ip", f"{h.ip}/24", "mtu", str(mtu))
+        if uplink == "tap":
+            wait_for(lambda: ns.exec("ip", "link", "show", up_if, check=False).returncode == 0,
+                     what=f"{up_if} to appear in {ns.name}")
+            ns.exec("ip", "link", "set", up_if, "netns", self.underlay.name)
+            # The TAP PMD gives the kernel side the port's own MAC: the
+            # bridge would take it for its own and never forward to it.
+            self.underlay.exec("ip", "link", "set", und_if, "address",
+                               f"02:00:00:00:0b:{index:02x}")
+            h.mac = next(v["mac"] for v in h.vsctl("show", "vports", json_out=True)["vports"]
+                         if v["name"] == "up0")
+        self.underlay.exec("ip", "link", "set", und_if, "mtu", str(mtu))
+        self.underlay.exec("ip", "link", "set", und_if, "master", "br0")
+        self.underlay.exec("ip", "link", "set", und_if, "up")
+        return h
+
+    def vm_ns(self, tag):
+        return self.netns(tag)
+
+    def close(self):
+        for h in self.hosts:
+            rc = h.daemon.stop()
+            if rc not in (0, None):
+                print(f"vswitchd of host {h.name} exited {rc}; log:\n{h.daemon.read_log()}",
+                      file=sys.stderr)
+            shutil.rmtree(f"/var/run/dpdk/{h.daemon.prefix}", ignore_errors=True)
+        # VMs and hosts first: their veths' peers are in the underlay.
+        for ns in reversed(self.namespaces):
+            ns.delete()
+
+
+def program_overlay(vms):
+    """Programs every host of `vms` with every VM of another host as a
+    remote port (the VM's VNet, MAC and IP, the other host's uplink IP),
+    where the host has that VNet (add_vnet)."""
+    for h in {vm.host for vm in vms}:
+        for vm in vms:
+            if vm.host is not h and vm.vnet in h.vnets:
+                h.add_remote_port(vm.vnet, vm.mac, vm.host.ip, vm.ip)
+
+
+@pytest.fixture
+def multihost(tmp_path_factory):
+    """multihost(n, mtu=1500, flags=(), uplinks=()) -> Fabric with hosts A,
+    B, ... up, each with its uplink (uplinks[i]: "af_packet", the default,
+    or "tap"); torn down at the end of the test."""
+    fabrics = []
+
+    def make(n=2, mtu=1500, flags=(), uplinks=()):
+        f = Fabric(str(tmp_path_factory.mktemp("fabric")))
+        fabrics.append(f)
+        for i in range(n):
+            f.add_host(mtu=mtu, flags=flags,
+                       uplink=uplinks[i] if i < len(uplinks) else "af_packet")
+        return f
+
+    yield make
+    for f in fabrics:
+        f.close()

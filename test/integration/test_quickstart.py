@@ -37,6 +37,12 @@ def check_demo_output(out):
     # vm1 -> vm2 in VNet blue: every ping answered.
     assert re.search(r"3 packets transmitted, 3 received", out), out
     assert "-> no reply: VNet red is isolated from blue" in out, out
+    # vm1 on host A -> vm4 on host B across the overlay: every ping answered,
+    # VXLAN with VNI 100 between the hosts' uplinks on the underlay.
+    assert re.search(r"10\.0\.0\.4 ping statistics ---\n3 packets transmitted, 3 received",
+                     out), out
+    assert re.search(r"192\.0\.2\.10\.\d+ > 192\.0\.2\.11\.4789: VXLAN.*vni 100\n"
+                     r"IP 10\.0\.0\.1 > 10\.0\.0\.4: ICMP echo request", out), out
     # The collector's capture shows vm1's ICMP echo requests and replies.
     assert re.search(r"10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request", out), out
     assert re.search(r"10\.0\.0\.2 > 10\.0\.0\.1: ICMP echo reply", out), out
