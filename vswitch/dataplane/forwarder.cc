@@ -218,25 +218,8 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
                          uint64_t now_tsc) {
   const PortInfo& pi = snap.ports[in_port];
   const bool secured = pi.check_src_mac || pi.check_src_ip;
-  FdbKey dst_keys[kMaxBurst];
-  FdbKey src_keys[kMaxBurst];
-  const void* dst_ptrs[kMaxBurst];
-  const void* src_ptrs[kMaxBurst];
-  void* dst_data[kMaxBurst];
-  void* src_data[kMaxBurst];
-  for (uint16_t j = 0; j < n_miss; ++j) {
-    const PacketKey& k = keys[miss[j]];
-    dst_keys[j].vnet_index = vnet_index;
-    std::memcpy(dst_keys[j].mac, k.dst_mac, 6);
-    src_keys[j].vnet_index = vnet_index;
-    std::memcpy(src_keys[j].mac, k.src_mac, 6);
-    dst_ptrs[j] = &dst_keys[j];
-    src_ptrs[j] = &src_keys[j];
-  }
-  uint64_t dst_hits = 0;
-  uint64_t src_hits = 0;
-  rte_hash_lookup_bulk_data(snap.fdb, dst_ptrs, n_miss, &dst_hits, dst_data);
-  rte_hash_lookup_bulk_data(snap.fdb, src_ptrs, n_miss, &src_hits, src_data);
+  FdbPairs fdb;
+  fdb.Lookup(snap.fdb, keys, miss, n_miss, [vnet_index](uint16_t) { return vnet_index; });
 
   // TAP: which sessions copy each flow, decided once per flow here.
   uint32_t tx_sessions[kMaxBurst] = {};
@@ -276,12 +259,11 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
       a = Action{.kind = ActionKind::kArpReply, .out_port = in_port, .vnet_index = vnet_index};
     } else if (IsMulticast(k.dst_mac)) {
       a = Action{.kind = ActionKind::kFlood, .vnet_index = vnet_index};
-    } else if (((dst_hits >> j) & 1) && FdbIsRemote(reinterpret_cast<uintptr_t>(dst_data[j]))) {
-      a = Action{.kind = ActionKind::kRemote,
-                 .out_port = FdbVtep(reinterpret_cast<uintptr_t>(dst_data[j])),
-                 .vnet_index = vnet_index};
-    } else if ((dst_hits >> j) & 1) {
-      const uint16_t out = FdbPort(reinterpret_cast<uintptr_t>(dst_data[j]));
+    } else if (fdb.DstHit(j) && FdbIsRemote(fdb.Dst(j))) {
+      a = Action{
+          .kind = ActionKind::kRemote, .out_port = FdbVtep(fdb.Dst(j)), .vnet_index = vnet_index};
+    } else if (fdb.DstHit(j)) {
+      const uint16_t out = FdbPort(fdb.Dst(j));
       const PortInfo& op = snap.ports[out];
       if (out == in_port) {
         a = Drop(DropReason::kSamePort);
@@ -301,8 +283,8 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
     // a refused frame teaches nothing.
     bool learn_src = false;
     if (!bad_src && !spoofed && !pi.check_src_mac) {
-      if ((src_hits >> j) & 1) {
-        const uintptr_t v = reinterpret_cast<uintptr_t>(src_data[j]);
+      if (fdb.SrcHit(j)) {
+        const uintptr_t v = fdb.Src(j);
         learn_src = !FdbIsStatic(v);
         if (learn_src && snap.mac_learning && FdbPort(v) != in_port) {
           SendLearn(snap, vnet_index, in_port, k.src_mac);

@@ -302,27 +302,12 @@ void Forwarder::SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf**
     }
   }
   if (n_miss != 0) {
-    FdbKey dst_keys[kMaxBurst];
-    FdbKey src_keys[kMaxBurst];
-    const void* dst_ptrs[kMaxBurst];
-    const void* src_ptrs[kMaxBurst];
-    void* dst_data[kMaxBurst];
-    void* src_data[kMaxBurst];
+    FdbPairs fdb;
+    fdb.Lookup(snap.fdb, keys, miss, n_miss, [&](uint16_t j) { return vnets[miss[j]]; });
     const PacketKey* miss_keys[kMaxBurst];
     for (uint16_t j = 0; j < n_miss; ++j) {
-      const uint16_t i = miss[j];
-      dst_keys[j].vnet_index = vnets[i];
-      std::memcpy(dst_keys[j].mac, keys[i].dst_mac, 6);
-      src_keys[j].vnet_index = vnets[i];
-      std::memcpy(src_keys[j].mac, keys[i].src_mac, 6);
-      dst_ptrs[j] = &dst_keys[j];
-      src_ptrs[j] = &src_keys[j];
-      miss_keys[j] = &keys[i];
+      miss_keys[j] = &keys[miss[j]];
     }
-    uint64_t dst_hits = 0;
-    uint64_t src_hits = 0;
-    rte_hash_lookup_bulk_data(snap.fdb, dst_ptrs, n_miss, &dst_hits, dst_data);
-    rte_hash_lookup_bulk_data(snap.fdb, src_ptrs, n_miss, &src_hits, src_data);
     uint32_t tx_unused[kMaxBurst] = {};
     uint32_t rx_match[kMaxBurst] = {};
     if (snap.rx_sessions != 0) {
@@ -334,8 +319,8 @@ void Forwarder::SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf**
         actions[i] = e->action;
         continue;
       }
-      Action a = DecapDecide(snap, vnets[i], keys[i], dst_data[j], (dst_hits >> j) & 1,
-                             src_data[j], (src_hits >> j) & 1);
+      Action a = DecapDecide(snap, vnets[i], keys[i], fdb.dst_data[j], fdb.DstHit(j),
+                             fdb.src_data[j], fdb.SrcHit(j));
       a.rx_match = rx_match[j];
       actions[i] = a;
       cache_.Insert(snap.cache_tag, keys[i], hashes[i], a, now_tsc, snap.struct_tag);

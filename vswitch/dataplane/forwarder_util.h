@@ -9,11 +9,13 @@
 
 #include <rte_arp.h>
 #include <rte_ether.h>
+#include <rte_hash.h>
 #include <rte_mbuf.h>
 
 #include "vswitch/dataplane/flow_cache.h"
 #include "vswitch/dataplane/parser.h"
 #include "vswitch/dataplane/snapshot.h"
+#include "vswitch/dataplane/tx_batch.h"
 
 namespace vswitch::dataplane {
 
@@ -79,5 +81,39 @@ inline void AddReferences(rte_mbuf* m, int16_t n) {
     rte_mbuf_refcnt_update(seg, n);
   }
 }
+
+// Hot path (misses only). The FDB entries of the destination and source
+// MACs of keys[miss[j]] for j < n, each in VNet vnet_of(j): two bulk
+// lookups; bit j of dst_hits / src_hits says whether data[j] is set.
+struct FdbPairs {
+  uint64_t dst_hits = 0;
+  uint64_t src_hits = 0;
+  void* dst_data[kMaxBurst];
+  void* src_data[kMaxBurst];
+
+  template <typename VnetOf>
+  void Lookup(const rte_hash* fdb, const PacketKey* keys, const uint16_t* miss, uint16_t n,
+              VnetOf vnet_of) {
+    FdbKey dst_keys[kMaxBurst];
+    FdbKey src_keys[kMaxBurst];
+    const void* dst_ptrs[kMaxBurst];
+    const void* src_ptrs[kMaxBurst];
+    for (uint16_t j = 0; j < n; ++j) {
+      const PacketKey& k = keys[miss[j]];
+      dst_keys[j].vnet_index = vnet_of(j);
+      std::memcpy(dst_keys[j].mac, k.dst_mac, 6);
+      src_keys[j].vnet_index = dst_keys[j].vnet_index;
+      std::memcpy(src_keys[j].mac, k.src_mac, 6);
+      dst_ptrs[j] = &dst_keys[j];
+      src_ptrs[j] = &src_keys[j];
+    }
+    rte_hash_lookup_bulk_data(fdb, dst_ptrs, n, &dst_hits, dst_data);
+    rte_hash_lookup_bulk_data(fdb, src_ptrs, n, &src_hits, src_data);
+  }
+  bool DstHit(uint16_t j) const { return (dst_hits >> j) & 1; }
+  bool SrcHit(uint16_t j) const { return (src_hits >> j) & 1; }
+  uintptr_t Dst(uint16_t j) const { return reinterpret_cast<uintptr_t>(dst_data[j]); }
+  uintptr_t Src(uint16_t j) const { return reinterpret_cast<uintptr_t>(src_data[j]); }
+};
 
 }  // namespace vswitch::dataplane
