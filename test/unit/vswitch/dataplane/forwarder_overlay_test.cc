@@ -526,6 +526,16 @@ TEST_F(ForwarderOverlayTest, SourcePortDiffersBetweenFlowsAndStaysWithinAFlow) {
   EXPECT_EQ(d1.sport, d3.sport);
 }
 
+// The outer header goes into the frame's own headroom: no header mbuf.
+TEST_F(ForwarderOverlayTest, UnicastEncapUsesTheFramesHeadroom) {
+  Send(kA, {UdpFrame(kMacR0, kMacA)});
+  std::vector<rte_mbuf*> at_u = vswitch::testing::DrainPort(ports_[kU]);
+  ASSERT_THAT(at_u, SizeIs(1));
+  EXPECT_EQ(at_u[0]->nb_segs, 1);
+  EXPECT_EQ(at_u[0]->pool, pool_);
+  vswitch::testing::FreeAll(at_u);
+}
+
 // A frame without headroom for the outer header gets a header mbuf.
 TEST_F(ForwarderOverlayTest, FrameWithoutHeadroomIsEncapsulatedInAHeaderMbuf) {
   const Bytes frame = UdpFrame(kMacR0, kMacA);
@@ -737,6 +747,29 @@ TEST_F(ForwarderOverlayTest, DecapOfChainedFrameDeliversTheInnerBytes) {
   rte_mbuf* m = vswitch::testing::MbufChain(pool_, outer, {80, outer.size() - 80});
   ASSERT_NE(m, nullptr);
   SendMbufs(kU, &m, 1);
+  EXPECT_THAT(Sent(kC), ElementsAre(inner));
+}
+
+// Padding split over the last two segments (a NIC that keeps the FCS, or
+// pads, in a segment of its own): none of it reaches the VM.
+TEST_F(ForwarderOverlayTest, DecapTrimsPaddingSpreadOverSegments) {
+  const Bytes inner = UdpFrame(kMacB, kMacR0, 5, 6, 40);
+  const Bytes outer = Vxlan(inner, {.pad = 6});
+  rte_mbuf* m = vswitch::testing::MbufChain(pool_, outer, {outer.size() - 2, 2});
+  ASSERT_NE(m, nullptr);
+  SendMbufs(kU, &m, 1);
+  EXPECT_THAT(Sent(kB), ElementsAre(inner));
+  EXPECT_EQ(Vtep(0).rx_bytes.Load(), inner.size());
+}
+
+TEST_F(ForwarderOverlayTest, DecappedChainedBroadcastReachesEveryPortWithoutLeak) {
+  const Bytes inner = UdpFrame(kBroadcast, kMacR0, 9, 9, 300);
+  const Bytes outer = Vxlan(inner);
+  rte_mbuf* m = vswitch::testing::MbufChain(pool_, outer, {100, 100, outer.size() - 200});
+  ASSERT_NE(m, nullptr);
+  SendMbufs(kU, &m, 1);
+  EXPECT_THAT(Sent(kA), ElementsAre(inner));
+  EXPECT_THAT(Sent(kB), ElementsAre(inner));
   EXPECT_THAT(Sent(kC), ElementsAre(inner));
 }
 
