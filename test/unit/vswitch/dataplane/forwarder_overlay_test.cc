@@ -739,6 +739,7 @@ TEST_F(ForwarderOverlayTest, VxlanFromKnownVtepIsDecapsulatedToTheLocalPort) {
   EXPECT_EQ(Vtep(0).rx_bytes.Load(), inner.size());
   EXPECT_EQ(TotalDrops(kU), 0u);
   EXPECT_EQ(stats_->ports[ports_[kB]].tx_bytes.Load(), inner.size());
+  EXPECT_EQ(rte_ring_count(learn_ring_), 0u) << "a remote MAC must not be learned on a port";
 }
 
 TEST_F(ForwarderOverlayTest, DecapOfChainedFrameDeliversTheInnerBytes) {
