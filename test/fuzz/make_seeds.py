@@ -290,6 +290,8 @@ def overlay_seeds():
         ("up_broadcast_4seg", 6, vxlan(inner(bc, r0, 400))),
         ("up_spoofed", 0, vxlan(inner(b, r1))),
         ("up_local_src", 0, vxlan(inner(b, a))),
+        ("up_copy_mac", 0, vxlan(inner(b, "06:76:c0:00:02:0a"))),
+        ("up_copy_mac_of_other", 0, vxlan(inner(b, "06:76:c0:00:02:0b"))),
         ("up_transit", 0, vxlan(inner(r1, r0))),
         ("up_unknown_vni", 0, vxlan(inner(b, r0), vni=77)),
         ("up_unknown_vtep", 0, vxlan(inner(b, r0), src="192.0.2.99")),

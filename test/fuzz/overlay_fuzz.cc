@@ -12,7 +12,8 @@
 // Invariants, uplink: nothing goes back out of the uplink; each local port
 // gets at most one frame, a slice of the input after its 50+ byte outer
 // header, whose source MAC is a remote port of the VTEP whose address is
-// the outer source (no host speaks for another's VMs); exactly one of
+// the outer source, or that host's copy MAC (no host speaks for another's
+// VMs); exactly one of
 // delivered / handed to the ARP ring / counted as a drop on the uplink.
 // VM A: every uplink frame is a well-formed VXLAN frame to a VTEP (the
 // checksum verifies) whose inner bytes are the input; at most one per
@@ -197,7 +198,11 @@ void CheckFromUplink(const uint8_t* f, size_t len) {
     for (int v = 0; v < 2; ++v) {
       bound |= outer_src == kVtepIp[v] && std::memcmp(inner.data() + 6, kMacR[v], 6) == 0;
     }
-    FUZZ_CHECK(bound, "inner source is not a remote port of the outer source VTEP");
+    // Or that host's own TAP copies to a collector VM (CopySourceMac).
+    bound |= IsCopySourceMacOf(inner.data() + 6, rte_cpu_to_be_32(outer_src)) &&
+             (outer_src == kVtepIp[0] || outer_src == kVtepIp[1]);
+    FUZZ_CHECK(bound, "inner source is neither a remote port nor the copy MAC of the outer "
+                      "source VTEP");
     if (first.empty()) {
       first = inner;
     } else {

@@ -800,6 +800,16 @@ TEST_F(ForwarderOverlayTest, InnerSourceOfALocalPortIsDroppedAsSpoofed) {
   EXPECT_EQ(Drops(kU, DropReason::kOverlaySpoofed), 2u);
 }
 
+// A host's TAP copies to a collector VM come from its copy MAC (06:76 +
+// its VTEP address): accepted from that VTEP only.
+TEST_F(ForwarderOverlayTest, CopyMacIsAcceptedFromItsOwnVtepOnly) {
+  const Mac copy0 = {0x06, 0x76, 192, 0, 2, 10};  // VTEP 0's.
+  const Bytes inner = UdpFrame(kMacB, copy0);
+  Send(kU, {Vxlan(inner, {.src = kVtepIp[0]}), Vxlan(inner, {.src = kVtepIp[1]})});
+  EXPECT_THAT(Sent(kB), ElementsAre(inner));
+  EXPECT_EQ(Drops(kU, DropReason::kOverlaySpoofed), 1u);
+}
+
 // The flow is cached after the legit frame; the same inner frame from
 // another VTEP must still be refused (and the legit one still pass).
 TEST_F(ForwarderOverlayTest, SpoofedFrameIsDroppedAfterTheLegitFlowIsCached) {
