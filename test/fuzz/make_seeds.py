@@ -257,9 +257,82 @@ def rpc_seeds():
             write("rpc_request_fuzz", name, bytes([sel]) + msg.SerializeToString())
 
 
+def overlay_seeds():
+    """overlay_fuzz: [direction/segments byte] + frame. Byte 0: bit 0 set =
+    sent by VM A, else received on the uplink; bits 1-2 = segments - 1."""
+    up, nh = "02:00:00:00:01:00", "02:00:00:00:10:00"
+    a, b = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
+    r0, r1 = "02:00:00:00:01:00", "02:00:00:00:01:01"
+    bc = "ff:ff:ff:ff:ff:ff"
+    inner_ip = IP(src="10.0.0.20", dst="10.0.0.1")
+
+    def inner(dst, src, n=30):
+        return Ether(dst=dst, src=src) / inner_ip / UDP(sport=7, dport=8) / Raw(b"i" * n)
+
+    def vxlan(frame, src="192.0.2.10", dst="192.0.2.1", dport=4789, vni=1000,
+              flags=0x08, frag=0, mf=False, pad=b"", ihl=None, options=None):
+        ip = IP(src=src, dst=dst, flags=("MF" if mf else "DF"), frag=frag)
+        if options:
+            ip = IP(src=src, dst=dst, flags="DF", options=options)
+        vx = struct.pack("!B3xI", flags, vni << 8)
+        return bytes(Ether(dst=up, src=nh) / ip / UDP(sport=50000, dport=dport) /
+                     Raw(vx + bytes(frame))) + pad
+
+    good = vxlan(inner(b, r0))
+    bad_udp_len = bytearray(good)
+    bad_udp_len[38:40] = struct.pack("!H", struct.unpack("!H", good[38:40])[0] + 2)
+    seeds = [
+        ("up_to_b", 0, good),
+        ("up_to_b_3seg", 4, good),
+        ("up_padded", 0, vxlan(inner(b, r0), pad=b"\xee" * 7)),
+        ("up_padded_2seg", 2, vxlan(inner(b, r0, 200), pad=b"\xee" * 5)),
+        ("up_broadcast", 0, vxlan(inner(bc, r1), src="192.0.2.11")),
+        ("up_broadcast_4seg", 6, vxlan(inner(bc, r0, 400))),
+        ("up_spoofed", 0, vxlan(inner(b, r1))),
+        ("up_local_src", 0, vxlan(inner(b, a))),
+        ("up_copy_mac", 0, vxlan(inner(b, "06:76:c0:00:02:0a"))),
+        ("up_copy_mac_of_other", 0, vxlan(inner(b, "06:76:c0:00:02:0b"))),
+        ("up_transit", 0, vxlan(inner(r1, r0))),
+        ("up_unknown_vni", 0, vxlan(inner(b, r0), vni=77)),
+        ("up_unknown_vtep", 0, vxlan(inner(b, r0), src="192.0.2.99")),
+        ("up_fragment", 0, vxlan(inner(b, r0), mf=True)),
+        ("up_frag_offset", 0, vxlan(inner(b, r0), frag=5)),
+        ("up_no_i_flag", 0, vxlan(inner(b, r0), flags=0)),
+        ("up_bad_udp_len", 0, bytes(bad_udp_len)),
+        ("up_truncated", 0, good[:60]),
+        ("up_ip_options", 0, vxlan(inner(b, r0), options=[IPOption_RR()])),
+        ("up_other_port", 0, vxlan(inner(b, r0), dport=4790)),
+        ("up_not_to_us", 0, vxlan(inner(b, r0), dst="192.0.2.2")),
+        ("up_arp", 0, bytes(Ether(dst=bc, src=nh) /
+                            ARP(psrc="192.0.2.10", pdst="192.0.2.1", hwsrc=nh))),
+        ("up_vlan_vxlan", 0, bytes(Ether(dst=up, src=nh) / Dot1Q(vlan=5) /
+                                   IP(src="192.0.2.10", dst="192.0.2.1") /
+                                   UDP(sport=1, dport=4789) / Raw(good[42:]))),
+        ("vm_to_r0", 1, bytes(inner(r0, a))),
+        ("vm_to_r1_2seg", 3, bytes(inner(r1, a, 500))),
+        ("vm_broadcast", 1, bytes(inner(bc, a))),
+        ("vm_broadcast_3seg", 5, bytes(inner(bc, a, 900))),
+        ("vm_unknown", 1, bytes(inner("02:00:00:00:00:99", a))),
+        ("vm_mtu_edge", 1, bytes(Ether(dst=r0, src=a) / IP() / UDP() / Raw(b"m" * 1422))),
+        ("vm_mtu_over", 1, bytes(Ether(dst=r0, src=a) / IP() / UDP() / Raw(b"m" * 1423))),
+        ("vm_arp_known", 1, bytes(Ether(dst=bc, src=a) /
+                                  ARP(psrc="10.0.0.1", pdst="10.0.0.20", hwsrc=a))),
+        ("vm_arp_vlan", 1, bytes(Ether(dst=bc, src=a) / Dot1Q(vlan=3) /
+                                 ARP(psrc="10.0.0.1", pdst="10.0.0.20", hwsrc=a))),
+        ("vm_arp_gratuitous", 1, bytes(Ether(dst=bc, src=a) /
+                                       ARP(psrc="10.0.0.20", pdst="10.0.0.20", hwsrc=a))),
+        ("vm_arp_unknown", 1, bytes(Ether(dst=bc, src=a) /
+                                    ARP(psrc="10.0.0.1", pdst="10.0.0.99", hwsrc=a))),
+        ("vm_to_b", 1, bytes(inner(b, a))),
+    ]
+    for name, ctl, frame in seeds:
+        write("overlay_fuzz", name, bytes([ctl]) + bytes(frame))
+
+
 def main():
     packet_seeds()
     chain_seeds()
+    overlay_seeds()
     config_seeds()
     rpc_seeds()
 
