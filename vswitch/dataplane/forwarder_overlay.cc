@@ -38,28 +38,6 @@ bool FitsTunnel(const Snapshot& snap, uint32_t len) {
   return len + kVxlanIpOverhead <= snap.uplink.mtu;
 }
 
-// Hot path (padded frames only). Cuts `m` to its first `len` bytes (len >=
-// the first segment's headers). Padding may span segments (a NIC that keeps
-// the FCS, or pads, in a segment of its own), where rte_pktmbuf_trim, which
-// cuts the last segment only, fails; the segments past `len` are freed.
-void TrimTo(rte_mbuf* m, uint32_t len) {
-  rte_mbuf* seg = m;
-  uint32_t left = len;
-  uint16_t n = 1;
-  while (left > seg->data_len) {
-    left -= seg->data_len;
-    seg = seg->next;
-    ++n;
-  }
-  seg->data_len = static_cast<uint16_t>(left);
-  if (seg->next != nullptr) {
-    rte_pktmbuf_free(seg->next);
-    seg->next = nullptr;
-  }
-  m->nb_segs = n;
-  m->pkt_len = len;
-}
-
 }  // namespace
 
 // Hot path.
@@ -280,7 +258,9 @@ void Forwarder::FromUplink(const Snapshot& snap, uint16_t in_port, rte_mbuf** pk
           sizeof(rte_ether_hdr) + rte_be_to_cpu_16(ip->total_length) - o.inner_off;
       rte_pktmbuf_adj(m, o.inner_off);
       if (m->pkt_len > inner_len) {
-        TrimTo(m, inner_len);
+        // Padding may span segments (a NIC that keeps the FCS in a segment
+        // of its own), which rte_pktmbuf_trim cannot cut.
+        TrimChain(m, inner_len);
       }
       VtepCounters& vc = stats_->vteps[vteps[n_inner]];
       vc.rx_packets.Add(1);
