@@ -52,7 +52,7 @@ inline constexpr int kMirrorSlots = 32;  // = kMaxSessions = kMaxDestinations.
 
 // Overlay counters of one remote VTEP (slot = its index in Snapshot::vteps).
 struct VtepCounters {
-  Counter rx_packets;  // Decapsulated frames from it, switched.
+  Counter rx_packets;  // Frames decapsulated from it (also those then dropped).
   Counter rx_bytes;    // Their inner bytes.
   Counter tx_packets;  // Encapsulated frames sent to it (replicas included).
   Counter tx_bytes;    // Their outer bytes.
