@@ -6,11 +6,13 @@
 # Host A has three "VMs" (network namespaces on TAP vports): vm1 and vm2 in
 # VNet blue, vm3 in VNet red with an address in the same subnet; host B has
 # vm4 in blue. Each host is told where the other's blue VMs are (remote
-# ports). A packet collector sits on the underlay: a namespace with a Linux
-# kernel VXLAN device. vm1 is tapped; vm1 pings vm2 (works, same host), vm3
-# (does not: the VNets are isolated) and vm4 on host B (works, across the
-# VXLAN overlay); the underlay shows the encapsulated frames, the collector
-# the decapsulated mirrored ones; then the counters. Everything it creates
+# ports). Two packet collectors, each with a Linux kernel VXLAN device: one
+# on the underlay (a namespace there), one inside VNet blue (colvm, a VM on
+# host B, reached through the overlay). vm1 is tapped to both; vm1 pings vm2
+# (works, same host), vm3 (does not: the VNets are isolated) and vm4 on
+# host B (works, across the VXLAN overlay); the underlay shows the
+# encapsulated frames, the collectors the decapsulated mirrored ones; then
+# the counters. Every capture is bounded by a timeout. Everything it creates
 # is removed on exit, Ctrl-C included.
 # Needs root: as root it runs as it is; as another user it runs itself
 # again with sudo.
@@ -35,7 +37,7 @@ VSCTL_BIN="$BUILD/apps/vsctl/vsctl"
 TAG="vsd$$"
 WORK=$(mktemp -d /tmp/vswitch-demo.XXXXXX)
 UND="$TAG-und"
-NS=("$TAG-vm1" "$TAG-vm2" "$TAG-vm3" "$TAG-vm4" "$TAG-col" "$TAG-hA" "$TAG-hB" "$UND")
+NS=("$TAG-vm1" "$TAG-vm2" "$TAG-vm3" "$TAG-vm4" "$TAG-colvm" "$TAG-col" "$TAG-hA" "$TAG-hB" "$UND")
 declare -A PID
 declare -A UPLINK_IP=([A]=192.0.2.10 [B]=192.0.2.11)
 
@@ -50,7 +52,7 @@ cleanup() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
-  for pid in ${TCPDUMP_PID:-} ${TCPDUMP_U_PID:-}; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in ${TCPDUMP_PID:-} ${TCPDUMP_U_PID:-} ${TCPDUMP_V_PID:-}; do kill -INT "$pid" 2>/dev/null || true; done
   for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$WORK" "/var/run/dpdk/$TAG-A" "/var/run/dpdk/$TAG-B"
 }
@@ -121,9 +123,20 @@ vm A vm1 blue 10.0.0.1 02:00:00:00:01:01
 vm A vm2 blue 10.0.0.2 02:00:00:00:01:02
 vm A vm3 red  10.0.0.3 02:00:00:00:02:03
 vm B vm4 blue 10.0.0.4 02:00:00:00:01:04
+# colvm: the collector VM of blue on host B. Its kernel VXLAN device vx0
+# decapsulates the copies (VNI 5000) sent to its VNet address; they come
+# from host A's uplink address, so reverse path filtering is off.
+vm B colvm blue 10.0.0.9 02:00:00:00:01:09
+COLVM="$TAG-colvm"
+ip netns exec "$COLVM" sysctl -qw net.ipv4.conf.all.rp_filter=0
+ip netns exec "$COLVM" sysctl -qw "net.ipv4.conf.${TAG}colvm.rp_filter=0"
+ip -n "$COLVM" link add vx0 type vxlan id 5000 dstport 4789 local 10.0.0.9 \
+  dev "${TAG}colvm" nolearning
+ip -n "$COLVM" link set vx0 up
 
 echo "== the overlay: each host learns where the other's blue VMs are (remote ports)"
 vsctl A add remote-port blue 02:00:00:00:01:04 vtep 192.0.2.11 ip 10.0.0.4
+vsctl A add remote-port blue 02:00:00:00:01:09 vtep 192.0.2.11 ip 10.0.0.9
 vsctl B add remote-port blue 02:00:00:00:01:01 vtep 192.0.2.10 ip 10.0.0.1
 vsctl B add remote-port blue 02:00:00:00:01:02 vtep 192.0.2.10 ip 10.0.0.2
 
@@ -140,6 +153,9 @@ ip -n "$COL" link add vx0 type vxlan id 5000 dstport 4789 local 192.0.2.2 dev et
 ip -n "$COL" link set vx0 up
 vsctl A add destination collector vnet blue vni 5000 collector 192.0.2.2
 vsctl A add tap-session tap-vm1 source vm1 destination collector direction both
+echo "== the collector VM: colvm (10.0.0.9, VNet blue, host B), a destination in the VNet"
+vsctl A add destination colvm vnet blue vni 5000 collector 10.0.0.9 in-vnet
+vsctl A add tap-session tap-vm1-vnet source vm1 destination colvm direction both
 vsctl A show vnets
 vsctl A show vports
 vsctl A show tap-sessions
@@ -148,13 +164,25 @@ vsctl A show remote-ports
 for _ in $(seq 100); do
   "$VSCTL_BIN" --socket "$WORK/A.sock" show vteps | grep -q RESOLVED && break; sleep 0.1
 done
-ip netns exec "$COL" tcpdump -i vx0 -nn -e -l -U -w "$WORK/collector.pcap" 2>"$WORK/tcpdump.log" &
+# Every capture ends by itself at the latest after 60 s (timeout passes
+# the INT that stops it early on to tcpdump).
+ip netns exec "$COL" timeout 60 tcpdump -i vx0 -nn -e -l -U -w "$WORK/collector.pcap" \
+  2>"$WORK/tcpdump.log" &
 TCPDUMP_PID=$!
-ip netns exec "$UND" tcpdump -i "${TAG}uA" -nn -l -U -w "$WORK/underlay.pcap" \
-  udp port 4789 and not host 192.0.2.2 2>"$WORK/tcpdump-u.log" &
+# The underlay capture leaves out the collector VM's copies (VXLAN inside
+# the overlay's VXLAN, inner destination 10.0.0.9): they are shown below.
+ip netns exec "$UND" timeout 60 tcpdump -i "${TAG}uA" -nn -l -U -w "$WORK/underlay.pcap" \
+  "udp port 4789 and not host 192.0.2.2 and not udp[46:4] = 0x0a000009" \
+  2>"$WORK/tcpdump-u.log" &
 TCPDUMP_U_PID=$!
+# The collector VM: the copies of vm1's pings of vm4, 3 requests and 3
+# replies (-c 6).
+ip netns exec "$COLVM" timeout 60 tcpdump -i vx0 -nn -l -U -c 6 -w "$WORK/colvm.pcap" \
+  icmp and host 10.0.0.4 2>"$WORK/tcpdump-v.log" &
+TCPDUMP_V_PID=$!
 for _ in $(seq 50); do
-  grep -q listening "$WORK/tcpdump.log" 2>/dev/null && grep -q listening "$WORK/tcpdump-u.log" 2>/dev/null && break
+  grep -q listening "$WORK/tcpdump.log" 2>/dev/null && grep -q listening "$WORK/tcpdump-u.log" \
+    2>/dev/null && grep -q listening "$WORK/tcpdump-v.log" 2>/dev/null && break
   sleep 0.1
 done
 
@@ -172,15 +200,22 @@ echo
 echo "== vm1 (blue, host A) pings vm4 (blue, host B) across the overlay: expected to work"
 ip netns exec "$TAG-vm1" ping -c 3 -i 0.3 -W 1 10.0.0.4
 sleep 0.5
-kill -INT "$TCPDUMP_PID" "$TCPDUMP_U_PID" 2>/dev/null || true
-wait "$TCPDUMP_PID" "$TCPDUMP_U_PID" 2>/dev/null || true
-TCPDUMP_PID="" TCPDUMP_U_PID=""
+kill -INT "$TCPDUMP_PID" "$TCPDUMP_U_PID" "$TCPDUMP_V_PID" 2>/dev/null || true
+wait "$TCPDUMP_PID" "$TCPDUMP_U_PID" "$TCPDUMP_V_PID" 2>/dev/null || true
+TCPDUMP_PID="" TCPDUMP_U_PID="" TCPDUMP_V_PID=""
 echo
 echo "== what crossed the underlay between the hosts (VXLAN, VNI 100)"
 tcpdump -nn -r "$WORK/underlay.pcap" 2>/dev/null
 echo
 echo "== what the collector received on vx0 (decapsulated copies of vm1's frames)"
 tcpdump -nn -e -r "$WORK/collector.pcap" 2>/dev/null
+echo
+echo "== what the collector VM colvm (VNet blue, host B) received on vx0: copies of"
+echo "   vm1's pings of vm4, requests and replies, sent by host A through the overlay"
+tshark -n -r "$WORK/colvm.pcap" 2>/dev/null
+REQ=$(tshark -n -r "$WORK/colvm.pcap" -Y "icmp.type == 8" 2>/dev/null | wc -l)
+REP=$(tshark -n -r "$WORK/colvm.pcap" -Y "icmp.type == 0" 2>/dev/null | wc -l)
+echo "-> the collector VM got copies of $REQ echo requests and $REP echo replies of vm1 and vm4"
 echo
 vsctl A show neighbors
 vsctl A show vteps

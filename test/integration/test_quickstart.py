@@ -46,6 +46,17 @@ def check_demo_output(out):
     # The collector's capture shows vm1's ICMP echo requests and replies.
     assert re.search(r"10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request", out), out
     assert re.search(r"10\.0\.0\.2 > 10\.0\.0\.1: ICMP echo reply", out), out
+    # The collector VM inside VNet blue on host B (tshark's capture on its
+    # vx0): the copies of vm1's 3 echo requests to vm4 and vm4's 3 replies,
+    # sent by host A through the overlay.
+    assert "== what the collector VM colvm" in out, out
+    colvm = out.split("== what the collector VM colvm", 1)[1]
+    assert re.search(r"10\.0\.0\.1 \S+ 10\.0\.0\.4 +ICMP 98 Echo \(ping\) request", colvm), out
+    assert re.search(r"10\.0\.0\.4 \S+ 10\.0\.0\.1 +ICMP 98 Echo \(ping\) reply", colvm), out
+    assert "-> the collector VM got copies of 3 echo requests and 3 echo replies of vm1 and vm4" \
+        in out, out
+    # The underlay capture leaves the collector VM's copies out.
+    assert "10.0.0.9" not in out.split("== what crossed the underlay", 1)[1].split("==", 1)[0], out
     assert re.search(r"== demo done in \d+ s", out), out
     assert "== cleaning up" in out
 
