@@ -377,6 +377,228 @@ def run_ovs(ctx, sc, rep):
         ovs.stop()
 
 
+# ---------------------------------------------------------------- overlay (P12-P14)
+
+OVL_VNET = "ov"  # short: 100k remote ports must fit one 4 MiB ReplaceRemotePorts request
+LOCAL_VTEP = "192.0.2.1"
+REMOTE_VTEP = "192.0.2.2"
+# net_pcap gives its n-th device of a process 02:70:63:61:70:<n>; the decap
+# scenarios' uplink is the first pcap device, and the outer frames are
+# addressed to it (checked against `show vports` before measuring).
+UPLINK_MAC = "02:70:63:61:70:00"
+OVL_HIT_PORTS = 1000  # remote MACs the traffic uses (flow f -> remote_mac(f % 1000))
+
+
+def vxlan_outer():
+    return {"src_mac": NEIGH_MAC, "dst_mac": UPLINK_MAC, "src_ip": REMOTE_VTEP,
+            "dst_ip": LOCAL_VTEP}
+
+
+def replace_remote_ports(stubs, target, n):
+    """Programs remote ports 0..n-1 (all behind REMOTE_VTEP) in one
+    ReplaceRemotePorts: one validation, one snapshot. Returns seconds."""
+    import grpc
+    pb2, grpc_pb2 = stubs
+    req = pb2.ReplaceRemotePortsRequest(vnet=OVL_VNET, ports=[
+        pb2.RemotePort(vnet=OVL_VNET, mac=traffic.remote_mac(i), vtep=REMOTE_VTEP)
+        for i in range(n)])
+    t = time.monotonic()
+    with grpc.insecure_channel(target, options=[("grpc.max_send_message_length", -1)]) as ch:
+        rsp = grpc_pb2.VSwitchStub(ch).ReplaceRemotePorts(req, timeout=300)
+    if rsp.added != n:
+        raise RuntimeError(f"ReplaceRemotePorts added {rsp.added} of {n} remote ports")
+    return time.monotonic() - t
+
+
+def run_vs_overlay(ctx, sc, rep):
+    """P12/P14 (encap: local VM vport `src` -> remote MACs, rate = the
+    uplink's TX) and P13 (decap: VXLAN from the uplink pcap -> local VM
+    vport `dst`). Raises when the measured counter does not move, so a
+    smoke run fails on a scenario that yields no number."""
+    encap = sc["dir"] == "encap"
+    n_ports = sc.get("remote_ports", OVL_HIT_PORTS)
+    flags = ["--mbufs=65536", "--mem_mb=1024", "--flow_cache_entries=65536"]
+    vs = Vswitchd(ctx.build, ctx.workdir, f"{sc['id']}_{rep}", flags)
+    extra = {}
+    try:
+        vs.start()
+        target = f"unix:{vs.socket}"
+        vnet = [f"add vnet {OVL_VNET} tenant t vni 100 prefix 10.0.0.0/16"]
+        neigh = f"set neighbor {REMOTE_VTEP} mac {NEIGH_MAC}"
+        if encap:
+            pcap = traffic.make_pcap(ctx.cache, 1000, sc["size"], remote_dst=OVL_HIT_PORTS)
+            vs.script(vnet + [f"add uplink up0 driver null:no-rx=1 ip {LOCAL_VTEP}/24 mtu 1500",
+                              neigh])
+            extra["replace_s"] = replace_remote_ports(ctx.stubs(), target, n_ports)
+            macs = " ".join(f"mac {traffic.src_mac(k)}" for k in range(4))
+            # The source last: every remote port is in the snapshot before traffic.
+            vs.script([f"add vport src vnet {OVL_VNET} driver "
+                       f"pcap:rx_pcap={pcap},infinite_rx=1 {macs}"])
+            counters = {"primary": (vs.port_of("up0"), "opackets"),
+                        "source": (vs.port_of("src"), "ipackets")}
+        else:
+            pcap = traffic.make_vxlan_pcap(ctx.cache, 1000, sc["size"], OVL_HIT_PORTS, 100,
+                                           vxlan_outer())
+            macs = " ".join(f"mac {traffic.dst_mac(k)}" for k in range(4))
+            vs.script(vnet + [f"add vport dst vnet {OVL_VNET} driver null:no-rx=1 {macs}"])
+            extra["replace_s"] = replace_remote_ports(ctx.stubs(), target, n_ports)
+            vs.script([f"add uplink up0 driver pcap:rx_pcap={pcap},infinite_rx=1 "
+                       f"ip {LOCAL_VTEP}/24 mtu 1500", neigh])
+            up = [v for v in vs.vsctl("show", "vports", json_out=True).get("vports", [])
+                  if v["name"] == "up0"]
+            mac = up[0].get("mac", "") if up else ""
+            if mac.lower() != UPLINK_MAC:
+                raise RuntimeError(f"uplink MAC is {mac!r}, the decap pcap is addressed to "
+                                   f"{UPLINK_MAC}")
+            counters = {"primary": (vs.port_of("dst"), "opackets"),
+                        "source": (vs.port_of("up0"), "ipackets")}
+        drops0 = drops_by_reason(vs)
+        rates, deltas, _ = measure(vs.tel, counters, ctx.warm, ctx.window)
+        drops1 = drops_by_reason(vs)
+        extra["drops"] = {k: v - drops0.get(k, 0) for k, v in drops1.items()
+                          if v - drops0.get(k, 0)}
+        vt = vs.vsctl("show", "vteps", json_out=True, check=False)
+        if isinstance(vt, dict):
+            extra["vteps"] = vt.get("vteps", vt)
+        ctx.tsc_hz = ctx.tsc_hz or int(vs.vsctl("show", "stats", json_out=True).get("tsc_hz", 0))
+        if deltas["primary"] <= 0:
+            raise RuntimeError(f"{sc['id']}: no packets {'sent on the uplink' if encap else 'delivered'}"
+                               f" (source {deltas['source']}, drops {extra['drops']})")
+        return rates, extra
+    except Exception:
+        try:
+            print(vs.read_log(), file=sys.stderr)
+        except OSError:
+            pass
+        raise
+    finally:
+        vs.stop()
+
+
+def drops_by_reason(vs):
+    j = vs.vsctl("show", "stats", json_out=True)
+    out = {}
+    for d in j.get("drops", []):
+        r = d.get("reason", "?")
+        out[r] = out.get(r, 0) + int(d.get("packets", 0))
+    return out
+
+
+def run_vs_l2_remote_macs(ctx, sc, rep):
+    """Local L2 on the encap scenarios' pcap: the 1k destination MACs are
+    static FDB entries of the local sink instead of remote ports."""
+    pcap = traffic.make_pcap(ctx.cache, 1000, sc["size"], remote_dst=OVL_HIT_PORTS)
+    vs = Vswitchd(ctx.build, ctx.workdir, f"{sc['id']}_{rep}",
+                  ["--mbufs=65536", "--mem_mb=1024", "--flow_cache_entries=65536"])
+    try:
+        vs.start()
+        macs = " ".join(f"mac {traffic.src_mac(k)}" for k in range(4))
+        vs.script([f"add vnet {OVL_VNET} tenant t vni 100 prefix 10.0.0.0/16",
+                   f"add vport dst vnet {OVL_VNET} driver null:no-rx=1"] +
+                  [f"add fdb {OVL_VNET} {traffic.remote_mac(i)} dst"
+                   for i in range(OVL_HIT_PORTS)] +
+                  [f"add vport src vnet {OVL_VNET} driver pcap:rx_pcap={pcap},infinite_rx=1 "
+                   f"{macs}"])
+        counters = {"primary": (vs.port_of("dst"), "opackets"),
+                    "source": (vs.port_of("src"), "ipackets")}
+        rates, _, _ = measure(vs.tel, counters, ctx.warm, ctx.window)
+        return rates, {}
+    finally:
+        vs.stop()
+
+
+def unixctl(path, calls):
+    """Runs (method, params) calls over one OVS unixctl connection
+    (JSON-RPC), e.g. 1k fdb/add without 1k ovs-appctl processes."""
+    import socket as so
+    s = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+    s.connect(path)
+    dec = json.JSONDecoder()
+    buf = ""
+    try:
+        for i, (method, params) in enumerate(calls):
+            s.sendall(json.dumps({"method": method, "params": params, "id": i}).encode())
+            while True:
+                try:
+                    msg, end = dec.raw_decode(buf.lstrip())
+                    buf = buf.lstrip()[end:]
+                    break
+                except ValueError:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        raise RuntimeError("unixctl connection closed")
+                    buf += chunk.decode()
+            if msg.get("error"):
+                raise RuntimeError(f"{method} {params}: {msg['error']}")
+    finally:
+        s.close()
+
+
+def run_ovs_overlay(ctx, sc, rep):
+    """OVS-DPDK doing P12/P13 the way its userspace tunneling is set up:
+    br-int (NORMAL, static fdb entries) with the VM port and a type=vxlan
+    port (key 100, remote_ip 192.0.2.2, local_ip 192.0.2.1); the tunnel is
+    routed over br-phy (NORMAL), whose internal device holds 192.0.2.1/24
+    and MAC UPLINK_MAC and whose DPDK port is the uplink; the VTEP's MAC
+    is set with tnl/arp/set."""
+    ensure_ovs()
+    encap = sc["dir"] == "encap"
+    ovs = Ovs(ctx.workdir, f"o{rep}{sc['id'][-6:]}")
+    try:
+        ovs.start()
+        ctl = os.path.join(ovs.dir, "ovs-vswitchd.ctl")
+        for br in ("br-int", "br-phy"):
+            ovs.vsctl("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
+        ovs.vsctl("set", "bridge", "br-phy", f"other_config:hwaddr={UPLINK_MAC}")
+        ovs._ns("ip", "addr", "add", f"{LOCAL_VTEP}/24", "dev", "br-phy")
+        ovs._ns("ip", "link", "set", "br-phy", "up")
+        ovs.appctl("ovs/route/add", f"{REMOTE_VTEP}/32", "br-phy")
+        ovs.appctl("tnl/arp/set", "br-phy", REMOTE_VTEP, NEIGH_MAC)
+        ovs.vsctl("add-port", "br-int", "vx0", "--", "set", "Interface", "vx0", "type=vxlan",
+                  f"options:remote_ip={REMOTE_VTEP}", f"options:local_ip={LOCAL_VTEP}",
+                  "options:key=100", "ofport_request=3")
+        for br in ("br-int", "br-phy"):
+            ovs.ofctl("del-flows", br)
+            ovs.ofctl("add-flow", br, "actions=NORMAL")
+        if encap:
+            pcap = traffic.make_pcap(ctx.cache, 1000, sc["size"], remote_dst=OVL_HIT_PORTS)
+            ovs.vsctl("add-port", "br-phy", "up0", "--", "set", "Interface", "up0", "type=dpdk",
+                      "options:dpdk-devargs=net_null1,no-rx=1")
+            fdb = [("fdb/add", ["br-int", "vx0", "0", traffic.remote_mac(i)])
+                   for i in range(OVL_HIT_PORTS)]
+            fdb.append(("fdb/add", ["br-phy", "up0", "0", NEIGH_MAC]))
+            unixctl(ctl, fdb)
+            ovs.vsctl("add-port", "br-int", "p0", "--", "set", "Interface", "p0", "type=dpdk",
+                      f"options:dpdk-devargs=net_pcap0,rx_pcap={pcap},infinite_rx=1",
+                      "ofport_request=1", "options:n_rxq_desc=1024")
+            ids = ovs.ports()
+            counters = {"source": (ids["net_pcap0"], "ipackets"),
+                        "primary": (ids["net_null1"], "opackets")}
+        else:
+            pcap = traffic.make_vxlan_pcap(ctx.cache, 1000, sc["size"], OVL_HIT_PORTS, 100,
+                                           vxlan_outer())
+            ovs.vsctl("add-port", "br-int", "p1", "--", "set", "Interface", "p1", "type=dpdk",
+                      "options:dpdk-devargs=net_null0,no-rx=1", "ofport_request=2")
+            unixctl(ctl, [("fdb/add", ["br-int", "p1", "0", traffic.dst_mac(k)])
+                          for k in range(4)])
+            ovs.vsctl("add-port", "br-phy", "p0", "--", "set", "Interface", "p0", "type=dpdk",
+                      f"options:dpdk-devargs=net_pcap0,rx_pcap={pcap},infinite_rx=1",
+                      "options:n_rxq_desc=1024")
+            ids = ovs.ports()
+            counters = {"source": (ids["net_pcap0"], "ipackets"),
+                        "primary": (ids["net_null0"], "opackets")}
+        rates, deltas, _ = measure(ovs.tel, counters, ctx.warm, ctx.window)
+        if os.environ.get("VSBENCH_DEBUG") or deltas["primary"] <= 0:
+            for cmd in (["dpctl/dump-flows"], ["tnl/ports/show"], ["tnl/neigh/show"],
+                        ["ovs/route/show"]):
+                print(ovs.appctl(*cmd).stdout[:3000], file=sys.stderr)
+        if deltas["primary"] <= 0:
+            raise RuntimeError(f"{sc['id']}: OVS delivered nothing (source {deltas['source']})")
+        return rates, {}
+    finally:
+        ovs.stop()
+
+
 # ---------------------------------------------------------------- scenarios
 
 def scenarios(smoke):
@@ -405,6 +627,12 @@ def scenarios(smoke):
         dict(id="vs_churn_64", sys="vswitchd", size=64, churn=True),
         dict(id="vs_2lcore_64", sys="vswitchd", size=64, two_sources=True,
              flags=["--fwd_lcores=1,2", "--lcore_cpus=2@0"]),
+        # overlay (P12-P14): 1k flows to/from 1k remote ports of VTEP 192.0.2.2
+        dict(id="vs_ovl_encap_64", sys="vs_overlay", dir="encap", size=64),
+        dict(id="vs_ovl_decap_64", sys="vs_overlay", dir="decap", size=64),
+        dict(id="vs_ovl_encap_64_100k", sys="vs_overlay", dir="encap", size=64,
+             remote_ports=100000),
+        dict(id="vs_l2_64_rmacs", sys="vs_l2_rmacs", size=64),
         # testpmd
         *[dict(id=f"tp_{m}_{s}", sys="testpmd", mode=m, size=s)
           for m in ("io", "mac", "rxonly") for s in (64, 512, "imix")],
@@ -414,11 +642,14 @@ def scenarios(smoke):
         *[dict(id=f"ovs_normal_{s}", sys="ovs", ovs="normal", size=s) for s in (64, 512, "imix")],
         dict(id="ovs_normal_mirror_64", sys="ovs", ovs="normal", size=64, mirror=True),
         dict(id="ovs_of_tap20_64", sys="ovs", ovs="of_tap", size=64, of_tap=True),
+        dict(id="ovs_ovl_enc_64", sys="ovs_overlay", dir="encap", size=64),
+        dict(id="ovs_ovl_dec_64", sys="ovs_overlay", dir="decap", size=64),
     ]
     if smoke:
         keep = {"vs_l2_64", "vs_tap100_own_64", "vs_tap100_il_64", "vs_tap20_il_64",
                 "vs_tap10x100_64", "vs_tap100_il_imix", "vs_l2_64_1m", "vs_churn_64",
-                "vs_2lcore_64", "tp_io_64"}
+                "vs_2lcore_64", "tp_io_64", "vs_ovl_encap_64", "vs_ovl_decap_64",
+                "vs_ovl_encap_64_100k"}
         all_sc = [s for s in all_sc if s["id"] in keep]
         for s in all_sc:
             if s.get("flows") == 1000000:
@@ -426,7 +657,9 @@ def scenarios(smoke):
     return all_sc
 
 
-RUNNERS = {"vswitchd": run_vswitchd, "testpmd": run_testpmd, "ovs": run_ovs}
+RUNNERS = {"vswitchd": run_vswitchd, "testpmd": run_testpmd, "ovs": run_ovs,
+           "vs_overlay": run_vs_overlay, "vs_l2_rmacs": run_vs_l2_remote_macs,
+           "ovs_overlay": run_ovs_overlay}
 
 
 class Ctx:
@@ -541,6 +774,19 @@ def targets(res, p11):
     if two and m("vs_l2_64"):
         add("P10", "two fwd lcores ÷ one", ratio(two["primary"]["median"], m("vs_l2_64")),
             "≥ 1.8", lambda v: v >= 1.8)
+    enc, dec, big = "vs_ovl_encap_64", "vs_ovl_decap_64", "vs_ovl_encap_64_100k"
+    add("P12", "encap VM → remote VM 64 B ÷ OVS vxlan port", ratio(m(enc), m("ovs_ovl_enc_64")),
+        "≥ 2", lambda v: v >= 2)
+    add("P12", "encap ÷ local L2 (vs_l2_64)", ratio(m(enc), m("vs_l2_64")), "≥ 0.8",
+        lambda v: v >= 0.8)
+    add("P12", "encap ÷ local L2 on the same frames (1k MACs as static FDB)",
+        ratio(m(enc), m("vs_l2_64_rmacs")), "(info)", lambda v: True)
+    add("P13", "decap uplink → VM 64 B ÷ OVS vxlan port", ratio(m(dec), m("ovs_ovl_dec_64")),
+        "≥ 2", lambda v: v >= 2)
+    add("P13", "decap ÷ local L2 (vs_l2_64)", ratio(m(dec), m("vs_l2_64")), "≥ 0.8",
+        lambda v: v >= 0.8)
+    add("P14", "encap, 100k remote ports ÷ 1k", ratio(m(big), m(enc)), "≥ 0.9",
+        lambda v: v >= 0.9)
     if p11:
         add("P11", "snapshot build + publish, 10k FDB + 1k rules", p11.get("build_ms"),
             "< 50 ms", lambda v: v < 50, unit="ms")
@@ -678,6 +924,11 @@ def write_report(args, ctx, res, rows, p11, mach, started, out):
             for k in ("rpc_idle", "rpc_load", "churn", "tap_change", "lost"):
                 if k in rep["extra"]:
                     extras.append(f"- `{sid}` {k}: {json.dumps(rep['extra'][k])}")
+    for sid in ("vs_ovl_encap_64", "vs_ovl_decap_64", "vs_ovl_encap_64_100k"):
+        for rep in res.get(sid, {}).get("reps", []):
+            e = {k: rep["extra"][k] for k in ("replace_s", "drops") if k in rep["extra"]}
+            if e:
+                extras.append(f"- `{sid}` {json.dumps(e)}")
     if p11:
         extras.append(f"- P11 micro-benchmark: {json.dumps(p11)}")
     L += ["## Control plane and churn details", ""] + extras + [""]
