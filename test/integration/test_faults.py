@@ -312,9 +312,10 @@ def test_oversized_and_garbage_requests(vswitchd, grpc_stubs):
     before = d.vsctl("show", "vnets", json_out=True)
     with grpc_channel(d) as ch:
         stub = pb2_grpc.VSwitchStub(ch)
-        # 5 MiB in one request: over the server's 4 MiB bound.
+        # 33 MiB in one request: over the server's 32 MiB bound (which leaves
+        # room for a ReplaceRemotePorts of 100k ports, ~6 MiB).
         big = pb2.CreateVNetRequest(vnet=pb2.VNet(name="big", tenant="acme", vni=7,
-                                                  prefixes=["x" * 1024] * 5 * 1024))
+                                                  prefixes=["x" * 1024] * 33 * 1024))
         with pytest.raises(grpc.RpcError) as e:
             stub.CreateVNet(big, timeout=30)
         assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, e.value
