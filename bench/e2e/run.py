@@ -9,6 +9,8 @@ target's ratio (P1-P11) and a PNG chart.
   bench/e2e/run.py [--smoke] [--out doc/benchmarks.md] [--only REGEX]
 
 --smoke: 1 s windows, 1 repetition, a subset touching every scenario kind
+(the overlay ones too: encap, decap, 100k remote ports; they raise when
+their counter does not move)
 (testpmd as the only peer; OVS is skipped: its install and start would
 dominate CI), and a JUnit file for CI (--junit)."""
 
