@@ -4,7 +4,7 @@
 OVS-DPDK on the same pcap sources, net_null sinks and ethdev counters
 (read over each process's DPDK telemetry socket), following
 /work/shared/perf.md. Writes JSON results, a markdown report with every
-target's ratio (P1-P11) and a PNG chart.
+target's ratio (P1-P14) and a PNG chart.
 
   bench/e2e/run.py [--smoke] [--out doc/benchmarks.md] [--only REGEX]
 
