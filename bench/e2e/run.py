@@ -381,7 +381,7 @@ def run_ovs(ctx, sc, rep):
 
 # ---------------------------------------------------------------- overlay (P12-P14)
 
-OVL_VNET = "ov"  # short: 100k remote ports must fit one 4 MiB ReplaceRemotePorts request
+OVL_VNET = "ov"  # short: 100k remote ports in one ReplaceRemotePorts are 3.6 MB
 LOCAL_VTEP = "192.0.2.1"
 REMOTE_VTEP = "192.0.2.2"
 # net_pcap gives its n-th device of a process 02:70:63:61:70:<n>; the decap
