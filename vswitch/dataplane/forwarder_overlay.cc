@@ -293,6 +293,12 @@ void Forwarder::SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf**
       keys[i].MaskToL2();
     }
     hashes[i] = keys[i].Hash();
+    // Inner flows are many (every remote VM's MAC is a key): start loading
+    // every bucket a burst ahead of its lookup, as for 5-tuple keys. Looked
+    // up one by one, the bucket load was 40 % of this function (P13).
+    cache_.Prefetch(hashes[i]);
+  }
+  for (uint16_t i = 0; i < n; ++i) {
     FlowEntry* e = cache_.Find(keys[i], hashes[i]);
     if (e != nullptr && e->generation != snap.cache_tag && !StillValid(snap, vnets[i], e)) {
       e = nullptr;
