@@ -238,10 +238,7 @@ uint32_t EncapWorker::Poll(const Snapshot& snap, uint64_t now_tsc, uint32_t budg
             continue;
           }
           WriteVxlanHeader(rte_pktmbuf_mtod(hdr, uint8_t*), up, d, coll, src_port, inner, policy);
-          hdr->data_len = kVxlanOverhead;
-          hdr->pkt_len = kVxlanOverhead + inner;
-          hdr->next = m;
-          hdr->nb_segs = static_cast<uint16_t>(1 + m->nb_segs);
+          ChainHeader(hdr, m, inner);
         }
         if (wrap) {
           const VtepInfo& v = snap.vteps[coll.vtep];

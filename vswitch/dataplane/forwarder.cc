@@ -316,76 +316,85 @@ void Forwarder::Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, con
     mirror_.Stage(snap, m, a.tx_sessions, kDirFromVm, snap.ports[in_port].vport_id, now_tsc);
   }
   switch (a.kind) {
-    case ActionKind::kUnicast: {
-      if (m->pkt_len > snap.ports[a.out_port].max_frame) {
-        stats_->ports[a.out_port].drops[static_cast<int>(DropReason::kMtuExceeded)].Add(1);
-        rte_pktmbuf_free(m);
-        return;
-      }
-      const uint32_t rx = a.rx_match & snap.port_rx_sessions[a.out_port];
-      if (rx != 0) {
-        mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[a.out_port].vport_id, now_tsc);
-      }
-      tx_.Add(a.out_port, m);
+    case ActionKind::kUnicast:
+      Deliver(snap, a.out_port, m, a.rx_match, now_tsc);
       return;
-    }
     case ActionKind::kRemote:
       SendToVtep(snap, in_port, m, a.out_port);
       return;
     case ActionKind::kArpReply:
       ReplyArp(snap, in_port, a.vnet_index, m, a, now_tsc);
       return;
-    case ActionKind::kFlood: {
-      const VnetInfo& vnet = snap.vnets[a.vnet_index];
-      uint16_t outs[kMaxPorts];
-      uint16_t copies = 0;
-      bool other = false;
-      for (uint16_t p : vnet.flood_ports) {
-        if (p == in_port) {
-          continue;
-        }
-        other = true;
-        if (m->pkt_len > snap.ports[p].max_frame) {
-          Count(p, DropReason::kMtuExceeded);
-          continue;
-        }
-        outs[copies++] = p;
-      }
-      // Head-end replication: one copy per VTEP of the VNet.
-      const uint16_t replicas =
-          vnet.flood_vteps.empty() ? 0 : ReplicasFor(snap, in_port, vnet, m->pkt_len);
-      if (copies + replicas == 0) {
-        if (!other && vnet.flood_vteps.empty()) {
-          Count(in_port, DropReason::kNoOutputPort);
-        }
-        rte_pktmbuf_free(m);
-        return;
-      }
-      // Every receiver's RX copy is cloned before any TX can free `m`.
-      if (a.rx_match != 0) {
-        for (uint16_t i = 0; i < copies; ++i) {
-          const uint32_t rx = a.rx_match & snap.port_rx_sessions[outs[i]];
-          if (rx != 0) {
-            mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[outs[i]].vport_id, now_tsc);
-          }
-        }
-      }
-      // One mbuf, one reference per output: no copy.
-      if (copies + replicas > 1) {
-        AddReferences(m, static_cast<int16_t>(copies + replicas - 1));
-      }
-      for (uint16_t i = 0; i < copies; ++i) {
-        tx_.Add(outs[i], m);
-      }
-      if (replicas != 0) {
-        Replicate(snap, in_port, m, vnet);
-      }
+    case ActionKind::kFlood:
+      Flood(snap, in_port, m, a.rx_match, snap.vnets[a.vnet_index], /*replicate=*/true, now_tsc);
       return;
-    }
     case ActionKind::kDrop:
       stats_->ports[in_port].drops[static_cast<int>(a.drop_reason)].Add(1);
       rte_pktmbuf_free(m);
       return;
+  }
+}
+
+// Hot path. To one local port, with its RX copies.
+void Forwarder::Deliver(const Snapshot& snap, uint16_t out, rte_mbuf* m, uint32_t rx_match,
+                        uint64_t now_tsc) {
+  if (m->pkt_len > snap.ports[out].max_frame) {
+    Count(out, DropReason::kMtuExceeded);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const uint32_t rx = rx_match & snap.port_rx_sessions[out];
+  if (rx != 0) {
+    mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[out].vport_id, now_tsc);
+  }
+  tx_.Add(out, m);
+}
+
+// Hot path. To every up port of `vnet` but `in_port`, and with `replicate`
+// to each of its VTEPs (a frame from the overlay is not: split horizon).
+void Forwarder::Flood(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, uint32_t rx_match,
+                      const VnetInfo& vnet, bool replicate, uint64_t now_tsc) {
+  uint16_t outs[kMaxPorts];
+  uint16_t copies = 0;
+  bool other = false;
+  for (uint16_t p : vnet.flood_ports) {
+    if (p == in_port) {
+      continue;
+    }
+    other = true;
+    if (m->pkt_len > snap.ports[p].max_frame) {
+      Count(p, DropReason::kMtuExceeded);
+      continue;
+    }
+    outs[copies++] = p;
+  }
+  const bool vteps = replicate && !vnet.flood_vteps.empty();
+  const uint16_t replicas = vteps ? ReplicasFor(snap, in_port, vnet, m->pkt_len) : 0;
+  if (copies + replicas == 0) {
+    if (!other && !vteps) {
+      Count(in_port, DropReason::kNoOutputPort);
+    }
+    rte_pktmbuf_free(m);
+    return;
+  }
+  // Every receiver's RX copy is cloned before any TX can free `m`.
+  if (rx_match != 0) {
+    for (uint16_t i = 0; i < copies; ++i) {
+      const uint32_t rx = rx_match & snap.port_rx_sessions[outs[i]];
+      if (rx != 0) {
+        mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[outs[i]].vport_id, now_tsc);
+      }
+    }
+  }
+  // One mbuf, one reference per output: no copy.
+  if (copies + replicas > 1) {
+    AddReferences(m, static_cast<int16_t>(copies + replicas - 1));
+  }
+  for (uint16_t i = 0; i < copies; ++i) {
+    tx_.Add(outs[i], m);
+  }
+  if (replicas != 0) {
+    Replicate(snap, in_port, m, vnet);
   }
 }
 

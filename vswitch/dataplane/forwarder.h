@@ -107,6 +107,10 @@ class Forwarder {
   void SendLearn(const Snapshot& snap, uint16_t vnet_index, uint16_t port, const uint8_t* mac);
   void Execute(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, const Action& a,
                uint64_t now_tsc);
+  void Deliver(const Snapshot& snap, uint16_t out, rte_mbuf* m, uint32_t rx_match,
+               uint64_t now_tsc);
+  void Flood(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, uint32_t rx_match,
+             const VnetInfo& vnet, bool replicate, uint64_t now_tsc);
 
   FlowCache cache_;
   TxBatch tx_;

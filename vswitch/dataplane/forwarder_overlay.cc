@@ -71,10 +71,7 @@ void Forwarder::SendToVtep(const Snapshot& snap, uint16_t in_port, rte_mbuf* m, 
       return;
     }
     WriteOuterHeader(rte_pktmbuf_mtod(out, uint8_t*), h, inner);
-    out->data_len = kVxlanOverhead;
-    out->pkt_len = kVxlanOverhead + inner;
-    out->next = m;
-    out->nb_segs = static_cast<uint16_t>(1 + m->nb_segs);
+    ChainHeader(out, m, inner);
   }
   VtepCounters& vc = stats_->vteps[vtep];
   vc.tx_packets.Add(1);
@@ -125,10 +122,7 @@ void Forwarder::Replicate(const Snapshot& snap, uint16_t in_port, rte_mbuf* m,
     }
     WriteOuterHeader(rte_pktmbuf_mtod(hdr, uint8_t*), OuterTo(snap, vi, vnet.vni, src_port),
                      inner);
-    hdr->data_len = kVxlanOverhead;
-    hdr->pkt_len = kVxlanOverhead + inner;
-    hdr->next = m;
-    hdr->nb_segs = static_cast<uint16_t>(1 + m->nb_segs);
+    ChainHeader(hdr, m, inner);
     VtepCounters& vc = stats_->vteps[v];
     vc.tx_packets.Add(1);
     vc.tx_bytes.Add(hdr->pkt_len);
@@ -382,50 +376,12 @@ Action Forwarder::DecapDecide(const Snapshot& snap, uint16_t vnet_index, const P
 void Forwarder::ExecuteDecapped(const Snapshot& snap, uint16_t uplink, uint16_t vnet_index,
                                 rte_mbuf* m, const Action& a, uint64_t now_tsc) {
   switch (a.kind) {
-    case ActionKind::kUnicast: {
-      if (m->pkt_len > snap.ports[a.out_port].max_frame) {
-        Count(a.out_port, DropReason::kMtuExceeded);
-        rte_pktmbuf_free(m);
-        return;
-      }
-      const uint32_t rx = a.rx_match & snap.port_rx_sessions[a.out_port];
-      if (rx != 0) {
-        mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[a.out_port].vport_id, now_tsc);
-      }
-      tx_.Add(a.out_port, m);
+    case ActionKind::kUnicast:
+      Deliver(snap, a.out_port, m, a.rx_match, now_tsc);
       return;
-    }
-    case ActionKind::kFlood: {
-      uint16_t outs[kMaxPorts];
-      uint16_t copies = 0;
-      for (uint16_t p : snap.vnets[vnet_index].flood_ports) {
-        if (m->pkt_len > snap.ports[p].max_frame) {
-          Count(p, DropReason::kMtuExceeded);
-          continue;
-        }
-        outs[copies++] = p;
-      }
-      if (copies == 0) {
-        Count(uplink, DropReason::kNoOutputPort);
-        rte_pktmbuf_free(m);
-        return;
-      }
-      if (a.rx_match != 0) {
-        for (uint16_t i = 0; i < copies; ++i) {
-          const uint32_t rx = a.rx_match & snap.port_rx_sessions[outs[i]];
-          if (rx != 0) {
-            mirror_.Stage(snap, m, rx, kDirToVm, snap.ports[outs[i]].vport_id, now_tsc);
-          }
-        }
-      }
-      if (copies > 1) {
-        AddReferences(m, static_cast<int16_t>(copies - 1));
-      }
-      for (uint16_t i = 0; i < copies; ++i) {
-        tx_.Add(outs[i], m);
-      }
+    case ActionKind::kFlood:
+      Flood(snap, uplink, m, a.rx_match, snap.vnets[vnet_index], /*replicate=*/false, now_tsc);
       return;
-    }
     default:
       Count(uplink, a.kind == ActionKind::kDrop ? a.drop_reason : DropReason::kUnknownPort);
       rte_pktmbuf_free(m);

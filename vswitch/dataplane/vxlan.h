@@ -80,6 +80,15 @@ inline void WriteOuterHeader(uint8_t* out, const OuterHeader& h, uint32_t inner_
   vx->vx_vni = rte_cpu_to_be_32(h.vni << 8);
 }
 
+// Hot path. `hdr`, whose data holds the outer header just written, becomes
+// the first segment of a chain that goes on with `m` (shared, never written).
+inline void ChainHeader(rte_mbuf* hdr, rte_mbuf* m, uint32_t inner_len) {
+  hdr->data_len = kVxlanOverhead;
+  hdr->pkt_len = kVxlanOverhead + inner_len;
+  hdr->next = m;
+  hdr->nb_segs = static_cast<uint16_t>(1 + m->nb_segs);
+}
+
 enum class OuterVerdict : uint8_t {
   kNotForUs,  // Not VXLAN to this VTEP: ARP, or "uplink_rx".
   kBad,       // VXLAN to this VTEP that is malformed: "bad_vxlan".
