@@ -248,23 +248,12 @@ absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap,
 // The overlay: remote ports' FDB entries, the VTEPs, the lookup tables of
 // decapsulation and ARP suppression. Runs after the static FDB entries of
 // vports and before learned ones (remote ports are static).
-absl::Status BuildOverlay(const SnapshotInputs& in,
+absl::Status BuildOverlay(const SnapshotInputs& in, const VtepSlotMap* slots,
                           const absl::flat_hash_map<std::string, uint16_t>& vnet_index,
                           Snapshot* snap) {
   const v1::Config& config = *in.config;
   for (int i = 0; i < config.vnets_size(); ++i) {
     snap->vnets[i].arp_suppression = !config.vnets(i).arp_suppression_disabled();
-  }
-  VtepSlotMap local_slots;
-  const VtepSlotMap* slots = in.vtep_slots;
-  if (slots == nullptr) {
-    std::vector<uint16_t> unused;
-    absl::StatusOr<VtepSlotMap> s = AssignVtepSlots(config, {}, &unused);
-    if (!s.ok()) {
-      return s.status();
-    }
-    local_slots = *std::move(s);
-    slots = &local_slots;
   }
 
   // VTEPs: slot -> address and next hop.
@@ -370,7 +359,7 @@ absl::Status BuildOverlay(const SnapshotInputs& in,
 // TAP collectors that are VMs of a VNet: each address resolves to the MAC
 // and local port of a vport, or to a remote port's MAC and VTEP. Runs after
 // BuildTap and BuildOverlay (it needs the ports and the VTEPs).
-void ResolveVnetCollectors(const SnapshotInputs& in, Snapshot* snap) {
+void ResolveVnetCollectors(const SnapshotInputs& in, const VtepSlotMap* slots, Snapshot* snap) {
   const v1::Config& config = *in.config;
   // (VNet name, address) -> where it lives; only the addresses asked for.
   struct Where {
@@ -405,13 +394,6 @@ void ResolveVnetCollectors(const SnapshotInputs& in, Snapshot* snap) {
         std::memcpy(it->second.mac.data(), net::ParseMac(vp.vm_macs(0))->bytes.data(), 6);
       }
     }
-  }
-  VtepSlotMap local_slots;
-  const VtepSlotMap* slots = in.vtep_slots;
-  if (slots == nullptr) {
-    std::vector<uint16_t> unused;
-    local_slots = AssignVtepSlots(config, {}, &unused).value_or(VtepSlotMap{});
-    slots = &local_slots;
   }
   for (const auto& rp : config.remote_ports()) {
     for (const auto& ip : rp.ips()) {
@@ -596,7 +578,19 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
       return st;
     }
   }
-  if (absl::Status st = BuildOverlay(in, vnet_index, snap.get()); !st.ok()) {
+  // VTEP slots: the store's stable ones, or (tests, benches) assigned here.
+  VtepSlotMap local_slots;
+  const VtepSlotMap* slots = in.vtep_slots;
+  if (slots == nullptr) {
+    std::vector<uint16_t> unused;
+    absl::StatusOr<VtepSlotMap> assigned = AssignVtepSlots(config, {}, &unused);
+    if (!assigned.ok()) {
+      return assigned.status();
+    }
+    local_slots = *std::move(assigned);
+    slots = &local_slots;
+  }
+  if (absl::Status st = BuildOverlay(in, slots, vnet_index, snap.get()); !st.ok()) {
     return st;
   }
   for (const auto& [key, entry] : in.learned->entries()) {
@@ -624,7 +618,7 @@ absl::StatusOr<std::unique_ptr<const Snapshot>> BuildSnapshot(const SnapshotInpu
   if (!st.ok()) {
     return st;
   }
-  ResolveVnetCollectors(in, snap.get());
+  ResolveVnetCollectors(in, slots, snap.get());
   snap->struct_digest = StructDigest(*snap, sessions);
   SetCacheTags(in.previous, snap.get());
   return std::unique_ptr<const Snapshot>(std::move(snap));

@@ -19,6 +19,7 @@
 namespace vswitch::control {
 namespace {
 
+using validator_internal::CheckInsideVnet;
 using validator_internal::Invalid;
 using validator_internal::kMaxVni;
 using validator_internal::ParseUnicastMac;
@@ -265,16 +266,8 @@ absl::Status ValidateVPort(const v1::VPort& vport, const v1::Config& config,
     if (!own_ips.insert(*ip).second) {
       return Invalid(field, absl::StrFormat("'%s' listed twice", vport.ips(i)));
     }
-    // A VNet's prefixes, when given, say where its VMs live: an address
-    // outside them is a typo.
-    bool inside = vnet->prefixes_size() == 0;
-    for (const auto& pfx : vnet->prefixes()) {
-      auto p = net::ParseIpv4Prefix(pfx);
-      inside = inside || (p.ok() && p->Contains(*ip));
-    }
-    if (!inside) {
-      return Invalid(field, absl::StrFormat("%s is outside every prefix of VNet '%s'",
-                                            vport.ips(i), vport.vnet()));
+    if (absl::Status st = CheckInsideVnet(field, *vnet, *ip, vport.ips(i)); !st.ok()) {
+      return st;
     }
     for (const auto& other : config.vports()) {
       if (other.vnet() != vport.vnet() || other.name() == vport.name()) {

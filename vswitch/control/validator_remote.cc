@@ -17,6 +17,7 @@
 namespace vswitch::control {
 namespace {
 
+using validator_internal::CheckInsideVnet;
 using validator_internal::Invalid;
 using validator_internal::ParseUnicastMac;
 using validator_internal::WithField;
@@ -182,14 +183,8 @@ absl::Status Check(const v1::RemotePort& rp, const v1::Config& config, const Ind
         return Invalid(field(), absl::StrFormat("'%s' listed twice", rp.ips(i)));
       }
     }
-    bool inside = vnet.prefixes_size() == 0;
-    for (const auto& pfx : vnet.prefixes()) {
-      auto p = net::ParseIpv4Prefix(pfx);
-      inside = inside || (p.ok() && p->Contains(*ip));
-    }
-    if (!inside) {
-      return Invalid(field(), absl::StrFormat("%s is outside every prefix of VNet '%s'",
-                                              rp.ips(i), rp.vnet()));
+    if (absl::Status st = CheckInsideVnet(field(), vnet, *ip, rp.ips(i)); !st.ok()) {
+      return st;
     }
     if (auto it = idx.ips.find(IpKey(out->vnet, *ip)); it != idx.ips.end()) {
       return absl::AlreadyExistsError(

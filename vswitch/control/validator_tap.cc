@@ -16,6 +16,7 @@
 namespace vswitch::control {
 namespace {
 
+using validator_internal::CheckInsideVnet;
 using validator_internal::Invalid;
 using validator_internal::kMaxVni;
 using validator_internal::ParseUnicastMac;
@@ -229,16 +230,10 @@ absl::Status ValidateDestination(const v1::MirrorDestination& dest, const v1::Co
       // A VM address: inside the VNet's prefixes when it has any. It need
       // not be known yet (its vport or remote port may come later; until
       // then its copies count as no_next_hop).
-      const v1::VNet* vnet = FindVNet(config, dest.vnet());
-      const uint32_t ip = *net::ParseIpv4(dest.collectors(i));
-      bool inside = vnet->prefixes_size() == 0;
-      for (const auto& pfx : vnet->prefixes()) {
-        auto p = net::ParseIpv4Prefix(pfx);
-        inside = inside || (p.ok() && p->Contains(ip));
-      }
-      if (!inside) {
-        return Invalid(field, absl::StrFormat("%s is outside every prefix of VNet '%s'",
-                                              dest.collectors(i), dest.vnet()));
+      st = CheckInsideVnet(field, *FindVNet(config, dest.vnet()),
+                           *net::ParseIpv4(dest.collectors(i)), dest.collectors(i));
+      if (!st.ok()) {
+        return st;
       }
     }
   }
