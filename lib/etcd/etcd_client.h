@@ -49,6 +49,8 @@ struct Compare {
   enum class Target { kCreateRevision, kModRevision, kValue };
   enum class Result { kEqual, kNotEqual, kGreater, kLess };
   std::string key;
+  // Non-empty: the condition holds for every key in [key, range_end).
+  std::string range_end;
   Target target = Target::kModRevision;
   Result result = Result::kEqual;
   int64_t revision = 0;  // kCreateRevision, kModRevision
@@ -58,7 +60,15 @@ struct Compare {
   static Compare Absent(std::string key);
   // The key's mod_revision is `rev` (0: absent).
   static Compare ModRevision(std::string key, int64_t rev);
+  // No key under `prefix` was written after revision `rev` (deletes are
+  // not seen by a compare: pair it with the keys' own ModRevision). The
+  // fleet tool's optimistic concurrency: read at rev, validate, write if
+  // nothing changed meanwhile.
+  static Compare PrefixUnchangedSince(std::string prefix, int64_t rev);
 };
+
+// The end of the range of keys starting with `prefix` (etcd's range_end).
+std::string PrefixEnd(std::string_view prefix);
 
 struct Op {
   enum class Type { kPut, kDelete, kDeletePrefix };

@@ -8,7 +8,10 @@
 
 namespace vswitch::fleet {
 
+// What agents read and watch: the desired state and the hosts' VTEPs.
 inline constexpr std::string_view kRoot = "/vswitch/v1/";
+// The agents' reports (read by the fleet tool only).
+inline constexpr std::string_view kStatusRoot = "/vswitch/status/v1/";
 
 enum class KeyKind {
   kInvalid,
@@ -20,7 +23,7 @@ enum class KeyKind {
   kTap,          // /vswitch/v1/taps/S
   kPeering,      // /vswitch/v1/peerings/A:B  (A < B)
   kHostVtep,     // /vswitch/v1/hosts/H/vtep
-  kHostStatus,   // /vswitch/v1/hosts/H/status
+  kHostStatus,   // /vswitch/status/v1/H
 };
 
 struct ParsedKey {
@@ -41,7 +44,7 @@ std::string TapKey(std::string_view session);
 // Orders the pair.
 std::string PeeringKey(std::string_view a, std::string_view b);
 std::string HostVtepKey(std::string_view host);
-std::string HostStatusKey(std::string_view host);
+std::string HostStatusKey(std::string_view host);  // under kStatusRoot
 std::string HostPrefix(std::string_view host);  // /vswitch/v1/hosts/H/
 
 }  // namespace vswitch::fleet
