@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "vswitch/api/vswitch.grpc.pb.h"
 #include "vswitch/control/config_store.h"
@@ -97,10 +99,18 @@ class VSwitchService final : public v1::VSwitch::Service {
   grpc::Status ClearStats(grpc::ServerContext*, const v1::ClearStatsRequest*,
                           v1::ClearStatsResponse*) override;
 
+  grpc::Status SetControllerStatus(grpc::ServerContext*, const v1::SetControllerStatusRequest*,
+                                   v1::SetControllerStatusResponse*) override;
+
  private:
   control::ConfigStore* store_;
   uint32_t forwarding_lcores_;
   absl::Time started_;
+  // The controller's last report: shown by GetHealth, never acted on (the
+  // dataplane runs what was applied, whatever the controller's state).
+  absl::Mutex controller_mu_;
+  v1::ControllerStatus controller_ ABSL_GUARDED_BY(controller_mu_);
+  absl::Time controller_at_ ABSL_GUARDED_BY(controller_mu_) = absl::InfinitePast();
 };
 
 }  // namespace vswitch::rpc

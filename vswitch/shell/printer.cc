@@ -169,14 +169,28 @@ void Printer::PrintVersion(const v1::GetVersionResponse& reply) {
 }
 
 void Printer::PrintHealth(const v1::GetHealthResponse& reply) {
-  PrintFields(out_, {
-                        {"serving", reply.serving() ? "yes" : "no"},
-                        {"forwarding_lcores", absl::StrCat(reply.forwarding_lcores())},
-                        {"snapshot_generation", absl::StrCat(reply.snapshot_generation())},
-                        {"uptime_seconds", absl::StrCat(reply.uptime_seconds())},
-                        {"config_writes", absl::StrCat(reply.config_writes())},
-                        {"config_changes_written", absl::StrCat(reply.config_changes_written())},
-                    });
+  Fields fields = {
+      {"serving", reply.serving() ? "yes" : "no"},
+      {"forwarding_lcores", absl::StrCat(reply.forwarding_lcores())},
+      {"snapshot_generation", absl::StrCat(reply.snapshot_generation())},
+      {"uptime_seconds", absl::StrCat(reply.uptime_seconds())},
+      {"config_writes", absl::StrCat(reply.config_writes())},
+      {"config_changes_written", absl::StrCat(reply.config_changes_written())},
+  };
+  // A controller (vswitch-agent) that stopped reporting shows a growing
+  // age: the dataplane still runs what it last applied.
+  if (reply.has_controller()) {
+    const v1::ControllerStatus& c = reply.controller();
+    fields.push_back({"controller", c.name()});
+    fields.push_back({"controller_connected", c.connected() ? "yes" : "no"});
+    fields.push_back({"controller_state", c.state()});
+    fields.push_back({"controller_applied_revision", absl::StrCat(c.applied_revision())});
+    fields.push_back({"controller_age_seconds", absl::StrCat(c.age_seconds())});
+    fields.push_back({"controller_message", c.message().empty() ? "-" : c.message()});
+  } else {
+    fields.push_back({"controller", "none"});
+  }
+  PrintFields(out_, fields);
 }
 
 void Printer::PrintVNets(const v1::ListVNetsResponse& reply) {
