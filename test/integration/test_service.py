@@ -66,6 +66,23 @@ def test_installed_unit_points_at_installed_files_and_verifies(installed):
     assert verify(dest, os.path.join(unit_dir, UNIT)) == ""
 
 
+def test_installed_agent_unit_verifies(installed):
+    """vswitch-agent.service (doc/fleet.md): the installed agent, its
+    settings file, after vswitchd; systemd accepts it."""
+    dest, prefix = installed
+    path = f"{dest}{prefix}/lib/systemd/system/vswitch-agent.service"
+    unit = open(path).read()
+    m = re.search(r"^ExecStart=(\S+) \$VSWITCH_AGENT_OPTS$", unit, re.M)
+    assert m and m.group(1) == f"{prefix}/sbin/vswitch-agent", unit
+    assert os.access(dest + m.group(1), os.X_OK)
+    for line in ("After=vswitchd.service", "Restart=always", "RestartPreventExitStatus=2",
+                 f"EnvironmentFile=-{prefix}/etc/default/vswitch-agent"):
+        assert line in unit
+    env = open(f"{dest}{prefix}/etc/default/vswitch-agent").read()
+    assert re.search(r'^VSWITCH_AGENT_OPTS=".*--etcd=', env, re.M)
+    assert verify(dest, path) == ""
+
+
 @pytest.mark.parametrize("breakage,complaint", [
     (("ExecStart=", "ExecStart=/nonexistent/vswitchd "), "/nonexistent/vswitchd"),
     (("Restart=on-failure", "Restart=sometimes"), "sometimes"),
