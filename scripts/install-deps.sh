@@ -29,6 +29,9 @@ PACKAGES=(
   # data (small, no dependencies beyond libpcap): gopacket's pcapng test
   # suite and pcaps, pcapfix's damaged captures, dpkt's HTTP/DNS ones.
   golang-github-google-gopacket-dev pcapfix python3-dpkt
+  # The fleet (doc/fleet.md): etcd for its tests and demo, and etcd's v3
+  # API .proto files, compiled by the build (lib/etcd/gen_protos.py).
+  etcd-server etcd-client golang-etcd-server-dev
 )
 # Optional, not needed by CI: clang and its libFuzzer runtime for
 # scripts/fuzz.sh (doc/fuzzing.md).
