@@ -37,7 +37,7 @@ std::unique_ptr<grpc::ClientContext> Context() {
   return ctx;
 }
 
-absl::Status FromGrpc(const grpc::Status& s, std::string_view call) {
+absl::Status FromGrpc(const grpc::Status& s, const char* call) {
   if (s.ok()) {
     return absl::OkStatus();
   }
