@@ -31,9 +31,11 @@ absl::Status ParseJson(std::string_view value, google::protobuf::Message* msg) {
   const auto st = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(value.data(), value.size()), msg, opts);
   if (!st.ok()) {
+    // One line: the parser's message points at the token on a second line.
+    std::string why(st.message());
+    std::replace(why.begin(), why.end(), '\n', ' ');
     return absl::InvalidArgumentError(
-        absl::StrCat("not a ", msg->GetDescriptor()->name(), " in protobuf JSON: ",
-                     std::string(st.message())));
+        absl::StrCat("not a ", msg->GetDescriptor()->name(), " in protobuf JSON: ", why));
   }
   return absl::OkStatus();
 }
@@ -158,6 +160,7 @@ absl::Status FleetState::Put(std::string_view key, std::string_view value) {
       if (s.ok()) s = NameMatches(d.name(), pk.name);
       if (s.ok()) {
         d.clear_id();
+        if (d.udp_port() == 0 && !d.has_pcapng()) d.set_udp_port(4789);  // vswitchd's default.
         s = control::ValidateDestination(d, StubConfig(d.vnet()), "");
       }
       if (s.ok()) destinations_[pk.name] = std::move(d);

@@ -225,7 +225,9 @@ int CommandTable::PrintHelp(std::span<const std::string> words, std::ostream& ou
       if (!command->usage.empty()) {
         out << '\n' << command->usage << '\n';
       }
-      out << "\nRPC: " << command->rpc << '\n';
+      if (!command->rpc.empty()) {
+        out << "\nRPC: " << command->rpc << '\n';
+      }
       // `help load` also names `load remote-ports`, which begins with it.
       std::vector<const Command*> longer;
       for (const Command* other : matches) {
