@@ -11,6 +11,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/container/btree_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "vswitch/fleet/keyspace.h"
@@ -68,6 +69,32 @@ void SleepUnless(const std::atomic<bool>& stop, absl::Duration d) {
   }
 }
 
+// Whether the refused value at `key` is of an object in `slice`.
+bool RelevantTo(const fleet::FleetState& state, const v1::Config& slice, const std::string& key) {
+  const fleet::ParsedKey pk = fleet::ParseKey(key);
+  auto named = [&](const auto& objects) {
+    return std::any_of(objects.begin(), objects.end(),
+                       [&](const auto& o) { return o.name() == pk.name; });
+  };
+  switch (pk.kind) {
+    case fleet::KeyKind::kVm: {
+      auto vm = state.vms().find(pk.name);
+      return named(slice.vports()) ||
+             (vm != state.vms().end() &&
+              std::any_of(slice.vnets().begin(), slice.vnets().end(),
+                          [&](const v1::VNet& v) { return v.name() == vm->second.vnet(); }));
+    }
+    case fleet::KeyKind::kVnet:
+      return named(slice.vnets());
+    case fleet::KeyKind::kDestination:
+      return named(slice.destinations());
+    case fleet::KeyKind::kTap:
+      return named(slice.tap_sessions());
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 ApplyPlan PlanApply(const v1::Config* applied, const v1::Config& next) {
@@ -118,7 +145,10 @@ std::string ErrorWithKey(const v1::Config& config, const std::string& message) {
   if (open == std::string::npos || close == std::string::npos || close < open) {
     return message;
   }
-  const std::string field = message.substr(0, open);
+  // The field starts after the last space before '[' ("vswitchd ApplyConfig: ").
+  const size_t space = message.rfind(' ', open);
+  const size_t begin = space == std::string::npos ? 0 : space + 1;
+  const std::string field = message.substr(begin, open - begin);
   int index = 0;
   if (!absl::SimpleAtoi(message.substr(open + 1, close - open - 1), &index) || index < 0) {
     return message;
@@ -341,16 +371,24 @@ void Agent::Reconcile(int64_t revision, bool force) {
   status_.set_vms(slice.vms);
   status_.set_remote_ports(slice.remote_ports);
   status_.set_tap_sessions(slice.tap_sessions);
+  // Refused values of objects this host runs (they run on their last good
+  // value) are this host's to report as well; the rest of the fleet's are
+  // vswitch-fleet show errors' business.
+  absl::btree_map<std::string, std::string> errors = slice.errors;
+  for (const auto& [key, reason] : state_.errors()) {
+    if (RelevantTo(state_, slice.config, key)) errors.emplace(key, reason);
+  }
   const std::string slice_error =
-      slice.errors.empty()
-          ? ""
-          : absl::StrCat(slice.errors.begin()->first, ": ", slice.errors.begin()->second,
-                         slice.errors.size() > 1
-                             ? absl::StrCat(" (and ", slice.errors.size() - 1, " more)")
-                             : "");
+      errors.empty() ? ""
+                     : absl::StrCat(errors.begin()->first, ": ", errors.begin()->second,
+                                    errors.size() > 1
+                                        ? absl::StrCat(" (and ", errors.size() - 1, " more)")
+                                        : "");
   const bool full = force || apply_failed_ || applied_ == nullptr;
   if (!full && bytes == applied_bytes_) {
-    applied_revision_ = revision;  // Nothing of this host changed.
+    applied_revision_ = revision;  // Nothing of this host changed...
+    message_ = slice_error;        // ...but a value of it may have been refused.
+    status_.set_state(slice_error.empty() ? "converged" : "error");
     return;
   }
   const ApplyPlan plan = full ? ApplyPlan{ApplyPlan::Kind::kApplyConfig, ""}

@@ -108,7 +108,12 @@ class Watch {
   //     fresh read; compact_revision() says from where);
   //   Unavailable when the stream broke (etcd down, no leader).
   virtual absl::StatusOr<std::vector<Event>> Next(absl::Duration timeout) = 0;
-  // Revision of the newest response seen (header revision).
+  // Every event of the prefix up to this revision has been returned (resume
+  // a broken watch from revision() + 1). It is the last event's revision,
+  // or the header revision of a progress notification (etcd sends those
+  // only to a caught-up watch); start_revision - 1 before any. Not the
+  // header revision of event responses: while etcd catches a watch up, that
+  // is the store's revision, ahead of events still to come.
   virtual int64_t revision() const = 0;
   virtual int64_t compact_revision() const = 0;
   // Ends the stream; Next() returns Cancelled after this. Any thread.

@@ -241,7 +241,8 @@ def test_defined_once_cross_host_ping_and_mirror(fleet, capture, tmp_path):
     copies = at_col.stop()
     assert len(icmp_copies(copies, vm1.ip, vm2.ip)) >= 4
     # tshark judges the underlay: VNI 100 between the VTEPs, both ways.
-    res = run(["tshark", "-r", str(pcap), "-Y", "vxlan", "-T", "fields", "-e", "ip.src",
+    res = run(["tshark", "-r", str(pcap), "-Y", "vxlan", "-T", "fields", "-E", "occurrence=f",
+               "-e", "ip.src",
                "-e", "ip.dst", "-e", "vxlan.vni"], timeout=60)
     flows = {tuple(line.split("\t")) for line in res.stdout.splitlines() if line.strip()}
     assert (A.ip, B.ip, "100") in flows and (B.ip, A.ip, "100") in flows, flows
@@ -252,12 +253,14 @@ def test_defined_once_cross_host_ping_and_mirror(fleet, capture, tmp_path):
 def ping_loss_during(vm, ip, action, seconds):
     """Pings `ip` every 50 ms while `action` runs: (sent, received, first
     reply after the action started, in s from its start)."""
-    proc = vm.ns.popen("ping", "-D", "-i", "0.05", "-w", str(seconds), "-W", "1", ip,
+    # -c, not -w: with a deadline the last requests' replies may not be
+    # waited for and would count as lost.
+    proc = vm.ns.popen("ping", "-D", "-i", "0.05", "-c", str(int(seconds / 0.05)), "-W", "1", ip,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     t0 = time.time()
     action()
-    out, _ = proc.communicate(timeout=seconds + 15)
+    out, _ = proc.communicate(timeout=seconds * 2 + 15)
     m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
     assert m, out
     stamps = [float(x) for x in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", out, re.M)]
