@@ -133,3 +133,33 @@ def test_not_root_with_sudo_runs_itself_again_through_sudo(scripts_for_nobody):
         assert f"{name}: not root; running it again with sudo" in res.stderr, res.stderr
         assert "sudo" in res.stderr.split("running it again with sudo", 1)[1], res.stderr
         assert "==" not in res.stdout, res.stdout
+
+
+def fleet_demo_namespaces():
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return {line.split()[0] for line in out.splitlines() if re.match(r"vsf\d+-", line)}
+
+
+def test_fleet_demo(bare_root_path):
+    """`./scripts/fleet-demo.sh` (README, doc/fleet.md) as written: a
+    3-member etcd cluster, three hosts with their agents, the desired state
+    written once; cross-host pings, the collector VM's copies, a move."""
+    env = dict(os.environ, PATH=bare_root_path, VSWITCH_BUILD=BUILD)
+    before = fleet_demo_namespaces()
+    res = subprocess.run(["./scripts/fleet-demo.sh"], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=DEMO_TIMEOUT, stdin=subprocess.DEVNULL)
+    out = res.stdout + res.stderr
+    assert fleet_demo_namespaces() - before == set(), out
+    assert res.returncode == 0, out
+    assert out.count("is healthy") == 3, out
+    for ip in ("10.0.0.2", "10.0.0.3"):
+        assert re.search(rf"{re.escape(ip)} ping statistics ---\n2 packets transmitted, "
+                         r"2 received", out), out
+    assert "-> the collector VM got 8 copies" in out, out
+    assert re.search(r"vm vm2 moved from host B to C \(revision \d+\)", out), out
+    assert "-> vm1 reaches vm2 on host C again" in out, out
+    hosts = out.rsplit("$ vswitch-fleet show hosts", 1)[1]
+    for h in ("A", "B", "C"):
+        assert re.search(rf"^{h} +192\.0\.2\.1\d +converged +\d+ +0 ", hosts, re.M), out
+    assert re.search(r"== fleet demo done in \d+ s", out), out
+    assert "== cleaning up" in out
