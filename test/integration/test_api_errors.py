@@ -2,6 +2,7 @@
 """Bad requests get a precise status naming the field, and change nothing.
 Bad flags give exit code 2 and one line."""
 
+import re
 import subprocess
 
 import pytest
@@ -108,3 +109,27 @@ def test_bad_flags_exit_2_with_one_line(tmp_path, flags, needle):
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1, res.stderr
     assert needle in lines[0]
+
+
+def test_controller_status_checked_then_shown(configured, grpc_stubs):
+    """SetControllerStatus (the fleet agent's report): a bad field is
+    refused naming it and changes nothing; a good one shows in show health."""
+    import grpc
+    from conftest import grpc_channel
+    pb2, pb2_grpc = grpc_stubs
+    stub = pb2_grpc.VSwitchStub(grpc_channel(configured))
+    assert re.search(r"^controller +none$", configured.vsctl("show", "health").stdout, re.M)
+    for status, field in ((pb2.ControllerStatus(name="a", state="bogus"), "status.state"),
+                          (pb2.ControllerStatus(name="", state="converged"), "status.name"),
+                          (pb2.ControllerStatus(name="a", state="error", message="x" * 5000),
+                           "status.message")):
+        with pytest.raises(grpc.RpcError) as e:
+            stub.SetControllerStatus(pb2.SetControllerStatusRequest(status=status), timeout=10)
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert field in e.value.details()
+    assert not stub.GetHealth(pb2.GetHealthRequest(), timeout=10).HasField("controller")
+    stub.SetControllerStatus(pb2.SetControllerStatusRequest(status=pb2.ControllerStatus(
+        name="vswitch-agent", connected=True, state="converged", applied_revision=42)), timeout=10)
+    out = configured.vsctl("show", "health").stdout
+    assert "controller_state" in out and "converged" in out
+    assert "controller_applied_revision  42" in out
