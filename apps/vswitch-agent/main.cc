@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -91,6 +92,11 @@ int main(int argc, char** argv) {
   etcd_options.ca_file = FLAGS_etcd_ca;
   etcd_options.cert_file = FLAGS_etcd_cert;
   etcd_options.key_file = FLAGS_etcd_key;
+  // A call stuck on a member without a leader (an election, a partition)
+  // must fail over long before the lease runs out: the agent keeps its
+  // lease between calls.
+  etcd_options.request_timeout =
+      std::min(absl::Seconds(5), absl::Seconds(FLAGS_lease_ttl) / 4);
   if (FLAGS_etcd_cert.empty() != FLAGS_etcd_key.empty()) {
     Exit2("--etcd_cert and --etcd_key go together");
   }

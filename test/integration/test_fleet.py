@@ -224,20 +224,16 @@ def test_defined_once_cross_host_ping_and_mirror(fleet, capture, tmp_path):
     assert health["controller"]["state"] == "converged"
     assert health["controller"]["connected"] is True
 
-    pcap = tmp_path / "underlay.pcap"
-    under = subprocess.Popen(["ip", "netns", "exec", fleet.fabric.underlay.name, "tcpdump",
-                              "-i", A.underlay_if, "-w", str(pcap), "-U", "udp", "port", "4789"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    under = capture(fleet.fabric.underlay, A.underlay_if, ["udp", "port", "4789"])
     at_col = capture_copies(fleet, capture)
-    try:
-        time.sleep(0.5)
-        vm1.ping(vm2.ip, count=4)
-        vm1.ping(vm3.ip, count=4)
-        wait_for(lambda: len(icmp_copies(at_col.peek(), vm1.ip, vm3.ip)) >= 4, timeout=10,
-                 what="copies of vm1's pings at the collector VM")
-    finally:
-        under.send_signal(signal.SIGINT)
-        under.wait(timeout=10)
+    vm1.ping(vm2.ip, count=4)
+    vm1.ping(vm3.ip, count=4)
+    wait_for(lambda: len(icmp_copies(at_col.peek(), vm1.ip, vm3.ip)) >= 4, timeout=10,
+             what="copies of vm1's pings at the collector VM")
+    # Every frame the kernel saw is in the file before tcpdump stops.
+    under.settle()
+    under.stop()
+    pcap = under.path
     copies = at_col.stop()
     assert len(icmp_copies(copies, vm1.ip, vm2.ip)) >= 4
     # tshark judges the underlay: VNI 100 between the VTEPs, both ways.
