@@ -33,6 +33,11 @@ rm -f "$BUILD/bench-e2e.junit.xml"
 /usr/bin/python3 bench/e2e/run.py --smoke --build "$BUILD" --junit "$BUILD/bench-e2e.junit.xml"
 e2e_rc=$?
 
+echo "== fleet benchmark smoke (bench/fleet/run.py --smoke: etcd, agent, vswitchd; checks, no thresholds)"
+rm -f "$BUILD/bench-fleet.junit.xml"
+/usr/bin/python3 bench/fleet/run.py --smoke --build "$BUILD" --junit "$BUILD/bench-fleet.junit.xml"
+fleet_rc=$?
+
 # The same unit, fuzz-replay and integration suites on an AddressSanitizer +
 # UndefinedBehaviorSanitizer build (-O1, no benchmarks; doc/fuzzing.md).
 # Every report is written to $ASAN/sanitizer/ and fails the case
@@ -69,9 +74,10 @@ fi
 
 /usr/bin/python3 scripts/junit_summary.py \
   "$BUILD/meson-logs/testlog.junit.xml" "$BUILD/pytest.junit.xml" "$BUILD/bench-e2e.junit.xml" \
+  "$BUILD/bench-fleet.junit.xml" \
   "$ASAN/meson-logs/testlog.junit.xml" "$ASAN/pytest.junit.xml" "$ASAN/sanitizer.junit.xml"
 summary_rc=$?
-if [ $meson_rc -ne 0 ] || [ $pytest_rc -ne 0 ] || [ $e2e_rc -ne 0 ] || [ $asan_rc -ne 0 ] ||
-  [ $summary_rc -ne 0 ]; then
+if [ $meson_rc -ne 0 ] || [ $pytest_rc -ne 0 ] || [ $e2e_rc -ne 0 ] || [ $fleet_rc -ne 0 ] ||
+  [ $asan_rc -ne 0 ] || [ $summary_rc -ne 0 ]; then
   exit 1
 fi

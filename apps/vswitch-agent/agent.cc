@@ -395,6 +395,7 @@ void Agent::Reconcile(int64_t revision, bool force) {
                               : PlanApply(applied_.get(), slice.config);
   absl::Status s;
   const absl::Time start = absl::Now();
+  std::string what;  // For the log: which RPC, how many bytes it carried.
   if (plan.kind == ApplyPlan::Kind::kReplaceRemotePorts) {
     v1::ReplaceRemotePortsRequest req;
     req.set_vnet(plan.vnet);
@@ -403,6 +404,8 @@ void Agent::Reconcile(int64_t revision, bool force) {
         *req.add_ports() = p;
       }
     }
+    what = absl::StrCat("ReplaceRemotePorts of ", plan.vnet, ", ", req.ports_size(), " ports, ",
+                        req.ByteSizeLong(), " bytes");
     v1::ReplaceRemotePortsResponse resp;
     auto ctx = Context();
     s = FromGrpc(vswitchd_->ReplaceRemotePorts(ctx.get(), req, &resp), "ReplaceRemotePorts");
@@ -412,6 +415,7 @@ void Agent::Reconcile(int64_t revision, bool force) {
   } else if (plan.kind == ApplyPlan::Kind::kApplyConfig) {
     v1::ApplyConfigRequest req;
     *req.mutable_config() = slice.config;
+    what = absl::StrCat("ApplyConfig, ", req.ByteSizeLong(), " bytes");
     v1::ApplyConfigResponse resp;
     auto ctx = Context();
     s = FromGrpc(vswitchd_->ApplyConfig(ctx.get(), req, &resp), "ApplyConfig");
@@ -428,7 +432,8 @@ void Agent::Reconcile(int64_t revision, bool force) {
     LOG(WARNING) << "apply at revision " << revision << " refused: " << message_;
     return;
   }
-  VLOG(1) << "applied revision " << revision << " in " << absl::Now() - start;
+  // bench/fleet/run.py reads this line (RPC bytes per change).
+  VLOG(1) << "applied revision " << revision << ": " << what << ", in " << absl::Now() - start;
   applied_ = std::make_unique<v1::Config>(std::move(slice.config));
   applied_bytes_ = std::move(bytes);
   applied_revision_ = revision;

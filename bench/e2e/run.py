@@ -934,6 +934,12 @@ def write_report(args, ctx, res, rows, p11, mach, started, out):
     if p11:
         extras.append(f"- P11 micro-benchmark: {json.dumps(p11)}")
     L += ["## Control plane and churn details", ""] + extras + [""]
+    # Sections other runs own (<!-- begin NAME --> ... <!-- end NAME -->: the
+    # overlay rows' own run, bench/fleet/run.py --record) survive a full run.
+    if os.path.exists(out) and not ctx.smoke:
+        with open(out) as f:
+            L += [m.group(0) + "\n" for m in re.finditer(
+                r"<!-- begin (\S+) -->.*?<!-- end \1 -->", f.read(), re.S)]
     # Hand-written analysis (profiles, what limits a target) kept with the harness.
     notes = os.path.join(HERE, "notes.md")
     if os.path.exists(notes) and not ctx.smoke:
