@@ -395,7 +395,7 @@ void Agent::Reconcile(int64_t revision, bool force) {
                               : PlanApply(applied_.get(), slice.config);
   absl::Status s;
   const absl::Time start = absl::Now();
-  std::string what;  // For the log: which RPC, how many bytes it carried.
+  std::string what;  // For the log: which RPC, how many bytes (a walk of the request).
   if (plan.kind == ApplyPlan::Kind::kReplaceRemotePorts) {
     v1::ReplaceRemotePortsRequest req;
     req.set_vnet(plan.vnet);
@@ -404,8 +404,10 @@ void Agent::Reconcile(int64_t revision, bool force) {
         *req.add_ports() = p;
       }
     }
-    what = absl::StrCat("ReplaceRemotePorts of ", plan.vnet, ", ", req.ports_size(), " ports, ",
-                        req.ByteSizeLong(), " bytes");
+    if (VLOG_IS_ON(1)) {
+      what = absl::StrCat("ReplaceRemotePorts of ", plan.vnet, ", ", req.ports_size(),
+                          " ports, ", req.ByteSizeLong(), " bytes");
+    }
     v1::ReplaceRemotePortsResponse resp;
     auto ctx = Context();
     s = FromGrpc(vswitchd_->ReplaceRemotePorts(ctx.get(), req, &resp), "ReplaceRemotePorts");
@@ -415,7 +417,7 @@ void Agent::Reconcile(int64_t revision, bool force) {
   } else if (plan.kind == ApplyPlan::Kind::kApplyConfig) {
     v1::ApplyConfigRequest req;
     *req.mutable_config() = slice.config;
-    what = absl::StrCat("ApplyConfig, ", req.ByteSizeLong(), " bytes");
+    if (VLOG_IS_ON(1)) what = absl::StrCat("ApplyConfig, ", req.ByteSizeLong(), " bytes");
     v1::ApplyConfigResponse resp;
     auto ctx = Context();
     s = FromGrpc(vswitchd_->ApplyConfig(ctx.get(), req, &resp), "ApplyConfig");

@@ -16,7 +16,6 @@ dominate CI), and a JUnit file for CI (--junit)."""
 
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import platform
@@ -33,7 +32,8 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import traffic  # noqa: E402
-from systems import REPO, Ovs, Testpmd, Vswitchd, ensure_ovs, run  # noqa: E402
+from systems import (REPO, Ovs, Testpmd, Vswitchd, cpu_model, ensure_ovs,  # noqa: E402
+                     grpc_stubs, loadavg, run)
 
 NEIGH_MAC = "02:00:00:00:0c:02"
 COLLECTOR = "192.0.2.2"
@@ -118,20 +118,6 @@ def rpc_latency(stubs, channel_target, n):
     lat.sort()
     return {"p50_ms": lat[len(lat) // 2], "p99_ms": lat[int(len(lat) * 0.99) - 1],
             "max_ms": lat[-1], "calls": n}
-
-
-def grpc_stubs(cache):
-    proto = os.path.join(REPO, "vswitch", "api", "vswitch.proto")
-    with open(proto, "rb") as f:  # stubs cached per schema version
-        out = os.path.join(cache, "pystubs-" + hashlib.sha1(f.read()).hexdigest()[:12])
-    if not os.path.exists(os.path.join(out, "vswitch", "api", "vswitch_pb2_grpc.py")):
-        os.makedirs(out, exist_ok=True)
-        run(["protoc", f"--proto_path={REPO}", f"--python_out={out}", f"--grpc_out={out}",
-             "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin",
-             os.path.join(REPO, "vswitch", "api", "vswitch.proto")])
-    sys.path.insert(0, out)
-    from vswitch.api import vswitch_pb2, vswitch_pb2_grpc  # noqa: E402
-    return vswitch_pb2, vswitch_pb2_grpc
 
 
 class Churn:
@@ -824,19 +810,9 @@ def run_p11(ctx):
 # ---------------------------------------------------------------- report
 
 def machine():
-    model = ""
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    try:
-        load = open("/proc/loadavg").read().split()[:3]
-    except OSError:
-        load = []
     dpdk = run(["pkg-config", "--modversion", "libdpdk"], check=False).stdout.strip()
-    return {"cpu": model, "cores": os.cpu_count(), "kernel": platform.release(),
-            "tsc_mhz": tsc_mhz(), "loadavg": load, "dpdk": dpdk}
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "kernel": platform.release(),
+            "tsc_mhz": tsc_mhz(), "loadavg": loadavg(), "dpdk": dpdk}
 
 
 def tsc_mhz():
@@ -1041,7 +1017,7 @@ def main():
                              "needs_mirror": bool(sc.get("mirror")) and
                              sc["id"] != "vs_tap10x100_64"}
     p11 = run_p11(ctx)
-    mach["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    mach["loadavg_end"] = loadavg()
     rows = targets(res, p11)
     png = write_report(args, ctx, res, rows, p11, mach, started, args.out)
     for r in rows:

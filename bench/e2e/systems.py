@@ -4,6 +4,7 @@ after: vswitchd, dpdk-testpmd and Open vSwitch with DPDK (in a network
 namespace of its own). All rates come from one reader: the ethdev counters
 over the DPDK telemetry socket of the process."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -21,6 +22,38 @@ def run(cmd, check=True, timeout=60, **kw):
     if check and res.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({res.returncode}): {res.stdout}{res.stderr}")
     return res
+
+
+def grpc_stubs(cache):
+    """Python stubs of vswitch.proto (Debian's protoc and grpc_python_plugin;
+    there is no grpc_tools module), cached per schema version."""
+    proto = os.path.join(REPO, "vswitch", "api", "vswitch.proto")
+    with open(proto, "rb") as f:
+        out = os.path.join(cache, "pystubs-" + hashlib.sha1(f.read()).hexdigest()[:12])
+    if not os.path.exists(os.path.join(out, "vswitch", "api", "vswitch_pb2_grpc.py")):
+        os.makedirs(out, exist_ok=True)
+        run(["protoc", f"--proto_path={REPO}", f"--python_out={out}", f"--grpc_out={out}",
+             "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin", proto])
+    sys.path.insert(0, out)
+    from vswitch.api import vswitch_pb2, vswitch_pb2_grpc  # noqa: E402
+    return vswitch_pb2, vswitch_pb2_grpc
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return ""
+
+
+def loadavg():
+    """The 1, 5 and 15 minute load averages, as strings."""
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[:3]
+    except OSError:
+        return []
 
 
 def wait_for(pred, timeout, what):
@@ -79,10 +112,12 @@ class Telemetry:
             self.sock = None
 
 
-def _stop_proc(proc, timeout=20):
+def stop_proc(proc, timeout=20, sig=signal.SIGTERM):
+    """Sends `sig`; kills the process group if it has not exited in
+    `timeout` s."""
     if proc is None or proc.poll() is not None:
         return
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -97,7 +132,7 @@ class _DpdkApp:
     def stop(self):
         if self.tel:
             self.tel.close()
-        _stop_proc(self.proc)
+        stop_proc(self.proc)
         if self.proc is not None:
             self.log.close()
         shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
@@ -122,7 +157,7 @@ class Vswitchd(_DpdkApp):
         # session of its own, a busy lcore on CPU 0 starved every harness
         # process (vsctl, gdb) of that CPU for minutes (kernel 6.18, EEVDF
         # with sched_autogroup_enabled=1); its own process group still lets
-        # _stop_proc kill it whole.
+        # stop_proc kill it whole.
         self.proc = subprocess.Popen([self.vswitchd] + self.flags, stdout=self.log,
                                      stderr=subprocess.STDOUT, process_group=0)
         # EAL's start with a few GB of --no-huge memory (1M flows) takes

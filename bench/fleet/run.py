@@ -56,7 +56,7 @@ sys.path.insert(0, os.path.join(REPO, "test", "integration"))
 sys.path.insert(0, os.path.join(REPO, "bench", "e2e"))
 
 from etcd_cluster import EtcdCluster  # noqa: E402
-from systems import Vswitchd, run, wait_for  # noqa: E402
+from systems import Vswitchd, cpu_model, grpc_stubs, loadavg, run, stop_proc  # noqa: E402
 
 ROOT = "/vswitch/v1/"
 HOST = "h0000"
@@ -113,8 +113,15 @@ class Layout:
                 "host": self.host(self.host_of[g] if host is None else host),
                 "driver": "null:no-rx=1", "queues": 1}
 
+    def sources(self, k):
+        """VM indexes of session k's sources: the first 5 of VNet k."""
+        return range(k * self.vnet_size, k * self.vnet_size + 5)
+
+    def tapped_here(self, k):
+        return any(self.host_of[g] == 0 for g in self.sources(k))
+
     def session_value(self, k, truncate=0):
-        s = {"name": f"tap{k:04d}", "sources": [self.vm(k * self.vnet_size + j) for j in range(5)],
+        s = {"name": f"tap{k:04d}", "sources": [self.vm(g) for g in self.sources(k)],
              "direction": "TAP_DIRECTION_BOTH", "destinations": [f"d{k:04d}"]}
         if truncate:
             s["truncate_bytes"] = truncate
@@ -141,21 +148,17 @@ class Layout:
 
 
 # ---------------------------------------------------------------- stubs
-def grpc_stubs(build, cache):
-    """Python stubs of etcd's (stripped) API and of vswitch.proto, made with
-    Debian's protoc and grpc_python_plugin (no grpc_tools module here)."""
-    out = os.path.join(cache, "fleet-pystubs")
-    shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(out)
-    plugin = "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin"
-    run(["protoc", f"--proto_path={build}", f"--python_out={out}", f"--grpc_out={out}", plugin] +
+def etcd_stubs(build, cache):
+    """Python stubs of etcd's (stripped) API, from the build's copies of
+    Debian's protos."""
+    out = os.path.join(cache, "etcd-pystubs")
+    os.makedirs(out, exist_ok=True)
+    run(["protoc", f"--proto_path={build}", f"--python_out={out}", f"--grpc_out={out}",
+         "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin"] +
         [os.path.join(build, "lib", "etcd", f"{p}.proto") for p in ("rpc", "kv", "auth")])
-    run(["protoc", f"--proto_path={REPO}", f"--python_out={out}", f"--grpc_out={out}", plugin,
-         os.path.join(REPO, "vswitch", "api", "vswitch.proto")])
     sys.path.insert(0, out)
     from lib.etcd import rpc_pb2, rpc_pb2_grpc  # noqa: E402
-    from vswitch.api import vswitch_pb2, vswitch_pb2_grpc  # noqa: E402
-    return rpc_pb2, rpc_pb2_grpc, vswitch_pb2, vswitch_pb2_grpc
+    return rpc_pb2, rpc_pb2_grpc
 
 
 class Etcd:
@@ -163,7 +166,7 @@ class Etcd:
 
     def __init__(self, stubs, endpoint):
         import grpc
-        self.pb, grpc_pb = stubs[0], stubs[1]
+        self.pb, grpc_pb = stubs
         self.ch = grpc.insecure_channel(endpoint)
         self.kv = grpc_pb.KVStub(self.ch)
         self.lease = grpc_pb.LeaseStub(self.ch)
@@ -200,9 +203,9 @@ class Poller(threading.Thread):
     def __init__(self, stubs, socket_path, period):
         super().__init__(daemon=True)
         import grpc
-        self.pb = stubs[2]
+        self.pb, grpc_pb = stubs
         self.ch = grpc.insecure_channel(f"unix:{socket_path}")
-        self.stub = stubs[3].VSwitchStub(self.ch)
+        self.stub = grpc_pb.VSwitchStub(self.ch)
         self.period = period
         self.seen = []  # (perf_counter, applied_revision, state), rising revisions
         self.cond = threading.Condition()
@@ -224,14 +227,14 @@ class Poller(threading.Thread):
                 pass
             time.sleep(self.period)
 
-    def wait(self, rev, timeout, state="converged", after=0.0):
-        """The first time at or after `after` when applied_revision >= rev
-        (in `state`)."""
+    def wait(self, rev, timeout, after=0.0):
+        """The first time at or after `after` when the agent reported
+        applied_revision >= rev, converged."""
         deadline = time.perf_counter() + timeout
         with self.cond:
             while True:
                 for t, r, s in self.seen:
-                    if t >= after and r >= rev and (state is None or s == state):
+                    if t >= after and r >= rev and s == "converged":
                         return t
                 left = deadline - time.perf_counter()
                 if left <= 0:
@@ -262,13 +265,7 @@ class AgentProc:
         return time.perf_counter()
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_proc(self.proc, timeout=15, sig=sig)
         self.proc = None
 
     def applied(self):
@@ -318,9 +315,8 @@ class Bench:
                                "tenants": self.L.tenants, "etcd_members": args.etcd_members,
                                "poll_ms": args.poll_ms},
                     "changes": {}, "checks": []}
-        self.etcd = self.vs = self.agent = self.writer = self.poller = None
+        self.etcd = self.vs = self.vsw_ch = self.agent = self.writer = self.poller = None
         self.truncate = {}
-        self.local_added = 0
 
     def check(self, name, ok, detail=""):
         self.res["checks"].append({"name": name, "ok": bool(ok), "detail": detail})
@@ -347,8 +343,7 @@ class Bench:
         local = [g for g in range(L.vms) if L.host_of[g] == 0]
         vnets = {g // L.vnet_size for g in local}
         remote = sum(1 for g in range(L.vms) if g // L.vnet_size in vnets and L.host_of[g] != 0)
-        sessions = sum(1 for k in range(L.sessions)
-                       if any(L.host_of[k * L.vnet_size + j] == 0 for j in range(5)))
+        sessions = sum(1 for k in range(L.sessions) if L.tapped_here(k))
         return len(local), remote, sessions
 
     # -- steps
@@ -356,16 +351,16 @@ class Bench:
         import grpc
         a = self.args
         self.etcd = EtcdCluster(self.workdir, a.etcd_members).start()
-        self.stubs = grpc_stubs(a.build, self.workdir)
-        self.vpb = self.stubs[2]
-        self.writer = Etcd(self.stubs, self.etcd.endpoint(0))
+        vstubs = grpc_stubs(self.workdir)
+        self.vpb = vstubs[0]
+        self.writer = Etcd(etcd_stubs(a.build, self.workdir), self.etcd.endpoint(0))
         self.vs = Vswitchd(a.build, self.workdir, "fleet", [f"--idle_sleep_us={a.idle_sleep_us}"])
         self.vs.start()
         self.vs.script([f"add uplink up0 driver null:no-rx=1 ip {self.L.vtep(0)}/9 mtu 1500"])
         self.vsw_ch = grpc.insecure_channel(f"unix:{self.vs.socket}",
                                             options=[("grpc.max_receive_message_length", -1)])
-        self.vsw = self.stubs[3].VSwitchStub(self.vsw_ch)
-        self.poller = Poller(self.stubs, self.vs.socket, a.poll_ms / 1e3)
+        self.vsw = vstubs[1].VSwitchStub(self.vsw_ch)
+        self.poller = Poller(vstubs, self.vs.socket, a.poll_ms / 1e3)
         self.poller.start()
         self.agent = AgentProc(a.build, self.workdir, self.etcd.endpoints, self.vs.socket)
 
@@ -437,8 +432,7 @@ class Bench:
         for _ in range(a.changes):
             g, h = self.pick_move()
             self.timed("remote_move", lambda: self.move(g, h), lambda: self.verify_move(g))
-        local_sessions = [k for k in range(L.sessions)
-                          if any(L.host_of[k * L.vnet_size + j] == 0 for j in range(5))]
+        local_sessions = [k for k in range(L.sessions) if L.tapped_here(k)]
         for i in range(a.changes):
             k = local_sessions[i % len(local_sessions)]
             tr = 0 if self.truncate.get(k) else 128
@@ -487,9 +481,7 @@ class Bench:
         last = self.poller.wait(writes[-1][1], 60)
         for g, _ in moves:
             self.verify_move(g)
-        ms = [(self.poller.wait(rev, 1, after=0) - t) * 1e3 for t, rev in writes]
-        # poller.wait(after=0) gives the first report >= rev, which may
-        # precede the write only if a later one was already applied: never.
+        ms = [(self.poller.wait(rev, 1) - t) * 1e3 for t, rev in writes]
         revs = [rev for _, rev in writes]
         applied = self.agent.applied()
         rpcs = [r for r in applied if revs[0] <= r <= revs[-1]]
@@ -509,8 +501,7 @@ class Bench:
         self.res["resync"] = {"seconds": t1 - t0}
 
     def memory(self):
-        self.res["memory_mib"] = {"agent": memory(self.agent.proc.pid),
-                                  "vswitchd": memory(self.vs.proc.pid)}
+        return {"agent": memory(self.agent.proc.pid), "vswitchd": memory(self.vs.proc.pid)}
 
     def summarize(self):
         applied = self.agent.applied()
@@ -536,12 +527,11 @@ class Bench:
         rev = self.fill()
         self.local_vnets = self.L.local_vnets()
         self.first_convergence(rev)
-        self.memory()
-        self.res["memory_after_first_mib"] = self.res.pop("memory_mib")
+        self.res["memory_after_first_mib"] = self.memory()
         self.changes()
         self.burst()
         self.resync()
-        self.memory()
+        self.res["memory_mib"] = self.memory()
         self.summarize()
         return self.res
 
@@ -549,6 +539,7 @@ class Bench:
         for step in (lambda: self.poller and self.poller.close(),
                      lambda: self.agent and self.agent.stop(),
                      lambda: self.writer and self.writer.close(),
+                     lambda: self.vsw_ch and self.vsw_ch.close(),
                      lambda: self.vs and self.vs.stop(),
                      lambda: self.etcd and self.etcd.close()):
             try:
@@ -635,20 +626,9 @@ def write_junit(path, res, error):
 
 
 def machine():
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     etcd = run(["/usr/bin/etcd", "--version"], check=False).stdout.split("\n")[0]
-    return (f"{os.cpu_count()} cores ({cpu}), kernel {os.uname().release}, {etcd}, "
+    return (f"{os.cpu_count()} cores ({cpu_model()}), kernel {os.uname().release}, {etcd}, "
             f"{time.strftime('%Y-%m-%d')}")
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
 
 
 def main():
@@ -687,7 +667,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="vswitch-bench-fleet-")
     b = Bench(a, workdir)
     error = None
-    load0 = loadavg()
+    load0 = " ".join(loadavg())
     try:
         res = b.run()
     except Exception as e:
@@ -706,7 +686,7 @@ def main():
         print(error, file=sys.stderr)
         return 1
     report = markdown(res, f"{machine()}; load average {load0} at the start, "
-                           f"{loadavg()} at the end")
+                           f"{' '.join(loadavg())} at the end")
     print(report)
     if a.out:
         with open(a.out, "w") as f:
