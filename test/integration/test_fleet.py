@@ -10,6 +10,7 @@ the underlay and the captures of a collector VM inside the VNet.
 The tests of this module share one fleet and run in order; each leaves the
 fleet as the next one expects it (all VMs placed as defined, etcd whole)."""
 
+import datetime
 import json
 import os
 import re
@@ -141,6 +142,30 @@ class Fleet:
             raise AssertionError(f"{e}: {self.hosts_status()}\n" + "\n".join(
                 f"--- agent {n}\n{a.log()}" for n, a in self.agents.items())) from None
 
+    def logs_around(self, t, before=3.0, after=2.0):
+        """Every host's vswitchd and agent log lines from `before` s before
+        the wall-clock time t to `after` s after it (glog stamps)."""
+        stamp = re.compile(r"^[IWEF](\d{8} \d\d:\d\d:\d\d\.\d+) ")
+        paths = [(f"vswitchd {h.name}", h.daemon.log_path) for h in self.fabric.hosts]
+        paths += [(f"agent {n}", a.log_path) for n, a in self.agents.items()]
+        out = []
+        for what, path in paths:
+            lines = []
+            if os.path.exists(path):
+                for line in open(path, errors="replace"):
+                    m = stamp.match(line)
+                    if m:
+                        when = datetime.datetime.strptime(m.group(1), "%Y%m%d %H:%M:%S.%f")
+                        when = when.timestamp()  # glog writes local time
+                        if t - before <= when <= t + after:
+                            lines.append(line.rstrip()[:240])
+            out.append(f"--- {what} ({len(lines)} lines near {t:.3f})\n" + "\n".join(lines))
+        for h in self.fabric.hosts:
+            res = h.vsctl("show", "drops", check=False)
+            counted = [ln for ln in res.stdout.splitlines()[1:] if not ln.endswith(" 0")]
+            out.append(f"--- drops on {h.name}: " + ("; ".join(counted) or "none") + res.stderr)
+        return "\n".join(out)
+
     def close(self):
         for a in self.agents.values():
             a.stop()
@@ -246,9 +271,12 @@ def test_defined_once_cross_host_ping_and_mirror(fleet, capture, tmp_path):
     assert tshark_packets(pcap)
 
 
-def ping_loss_during(vm, ip, action, seconds):
-    """Pings `ip` every 50 ms while `action` runs: (sent, received, first
-    reply after the action started, in s from its start)."""
+def ping_loss_during(vm, ip, action, seconds, fleet=None):
+    """Pings `ip` every 50 ms while `action` runs: (sent, received, reply
+    stamps, the action's start, the icmp_seq lost after it started).
+
+    A lost request counts against the action unless a later request was
+    answered before the action began: then it was sent, and lost, before."""
     # -c with -w: ping waits for every reply until the deadline. With -c
     # alone it waits only max(2 x the slowest RTT, the interval) after the
     # last request, so one reply slowed by the load of a 2-core CI box
@@ -262,12 +290,18 @@ def ping_loss_during(vm, ip, action, seconds):
     out, _ = proc.communicate(timeout=seconds * 2 + 15)
     m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
     assert m, out
-    stamps = [float(x) for x in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", out, re.M)]
-    seqs = {int(x) for x in re.findall(r"icmp_seq=(\d+)", out)}
-    missing = sorted(set(range(1, int(m.group(1)) + 1)) - seqs)
+    replies = {int(seq): float(t) for t, seq in
+               re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+)", out, re.M)}
+    stamps = sorted(replies.values())
+    missing = sorted(set(range(1, int(m.group(1)) + 1)) - set(replies))
+    before = max((s for s, t in replies.items() if t < t0), default=0)
+    during = [s for s in missing if s > before]
     if missing:
-        print(f"ping {ip}: no reply to icmp_seq {missing} (action started at {t0:.3f})\n{out}")
-    return int(m.group(1)), int(m.group(2)), stamps, t0
+        print(f"ping {ip}: no reply to icmp_seq {missing}, {len(during)} of them after the "
+              f"action started at {t0:.3f}\n{out}")
+        if fleet is not None:
+            print(fleet.logs_around(min(replies.get(missing[0] - 1, t0), t0)))
+    return int(m.group(1)), int(m.group(2)), stamps, t0, during
 
 
 def test_vm_moves_host_pings_and_mirror_follow(fleet, capture):
@@ -284,7 +318,7 @@ def test_vm_moves_host_pings_and_mirror_follow(fleet, capture):
         fleet.move("vm1", B)
         timing["plugged"] = time.monotonic() - start
 
-    sent, received, stamps, t0 = ping_loss_during(vm1, vm3.ip, move, seconds=8)
+    sent, received, stamps, t0, _ = ping_loss_during(vm1, vm3.ip, move, seconds=8, fleet=fleet)
     after = [s - t0 for s in stamps if s > t0 + timing["plugged"]]
     assert after, f"no reply after the move ({received}/{sent})"
     # Traffic resumes within a few seconds of the new NIC being up (here
@@ -391,8 +425,8 @@ def test_agent_killed_and_restarted_resyncs_without_loss(fleet):
         fleet.agents["B"].start()
         fleet.wait_converged()
 
-    sent, received, _, _ = ping_loss_during(vm2, vm1.ip, churn, seconds=10)
-    assert received == sent, f"{sent - received} of {sent} pings lost"
+    sent, received, _, _, lost = ping_loss_during(vm2, vm1.ip, churn, seconds=10, fleet=fleet)
+    assert not lost, f"{len(lost)} of {sent} pings lost after the agent's kill: {lost}"
     assert ifindex(vm2) == before
     assert state["vm6"].mac in {p["mac"] for p in B.remote_ports("blue")}
     state["vm6"].ping(vm2.ip, count=2)
