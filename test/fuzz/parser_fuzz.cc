@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Fuzz target: ParseKey (vswitch/dataplane/parser.h) and the PacketKey it
-// fills, on an arbitrary frame. Input: the frame bytes.
+// fills, on an arbitrary frame; WalkIpv6 (ipv6.h) on its IPv6 header, if it
+// has one. Input: the frame bytes.
 //
 // The frame sits in a heap buffer of exactly its length, behind a bare
 // rte_mbuf header (ParseKey reads only buf_addr, data_off, data_len), so
 // AddressSanitizer reports any read past data_len. The key is checked
 // against the frame byte by byte, and must not change when bytes follow
 // the frame in the buffer. No EAL needed.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "test/fuzz/fuzz_check.h"
+#include "vswitch/dataplane/ipv6.h"
 #include "vswitch/dataplane/packet_key.h"
 #include "vswitch/dataplane/parser.h"
 
@@ -44,6 +47,40 @@ bool AllZero(const void* p, size_t n) {
     }
   }
   return true;
+}
+
+bool IsIpv6ExtHeader(uint8_t nh) {
+  return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
+         nh == IPPROTO_DSTOPTS || nh == IPPROTO_AH;
+}
+
+// The walk of the `len` bytes at `ip`, which end where the frame does (so
+// AddressSanitizer sees any read past them).
+void CheckIpv6Walk(const uint8_t* ip, size_t len) {
+  Ipv6Walk w;
+  const bool valid = len >= 40 && (ip[0] >> 4) == 6;
+  FUZZ_CHECK(WalkIpv6(ip, static_cast<uint32_t>(len), &w) == valid, "WalkIpv6 on %zu bytes",
+             len);
+  if (!valid) {
+    return;
+  }
+  // RFC 2675: a payload length of 0 with hop-by-hop options is a jumbogram.
+  const size_t bound = Be16(ip + 4) == 0 && ip[6] == IPPROTO_HOPOPTS ? len : 40u + Be16(ip + 4);
+  FUZZ_CHECK(w.end == std::min(bound, len), "end %u of %zu bytes", w.end, len);
+  switch (w.upper) {
+    case Ipv6Upper::kKnown:
+      FUZZ_CHECK(w.l4_off >= 40 && w.l4_off <= w.end, "l4_off %u, end %u", w.l4_off, w.end);
+      FUZZ_CHECK(!IsIpv6ExtHeader(w.proto), "upper layer %u is an extension header", w.proto);
+      FUZZ_CHECK((w.l4_off == 40) == (ip[6] == w.proto && !IsIpv6ExtHeader(ip[6])),
+                 "l4_off 40 but the fixed header's next header is %u", ip[6]);
+      break;
+    case Ipv6Upper::kNonFirstFragment:
+      FUZZ_CHECK(w.fragment, "a later fragment without a fragment header");
+      break;
+    case Ipv6Upper::kUnknown:
+      FUZZ_CHECK(IsIpv6ExtHeader(ip[6]), "unknown upper layer without extension headers");
+      break;
+  }
 }
 
 // What the key must say about `f`, derived from the wire format (802.1Q /
@@ -92,6 +129,9 @@ void CheckAgainstFrame(const uint8_t* f, size_t len, const PacketKey& k) {
   FUZZ_CHECK(((k.flags & kKeyIpv4) != 0) == ipv4, "kKeyIpv4=%d, frame says %d",
              (k.flags & kKeyIpv4) != 0, ipv4);
   if (!ipv4) {
+    if (!cut_in_tag && et == 0x86dd) {
+      CheckIpv6Walk(f + off, len - off);
+    }
     FUZZ_CHECK(k.flags == kKeyL2, "flags %#x without IPv4", k.flags);
     FUZZ_CHECK(k.src_ip == 0 && k.dst_ip == 0 && k.proto == 0 && k.src_port == 0 &&
                    k.dst_port == 0,

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// IPv6 upper-layer lookup: the walk over the extension headers a TAP rule's
+// protocol and ports are matched after (RFC 8200 §4). Hot path: bounded,
+// header-only, no branch on anything past the bytes it was given.
+//
+// Not yet called by ParseKey: PacketKey has no room for IPv6 addresses
+// until the flow cache key grows (issue 18, its first step).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+namespace vswitch::dataplane {
+
+// More headers than this is an attack on the parser, not a real chain
+// (Linux and OVS stop at similar bounds); the upper layer stays unknown.
+inline constexpr int kMaxIpv6ExtHeaders = 8;
+
+enum class Ipv6Upper : uint8_t {
+  kKnown,             // `proto` is the upper layer; ports at `l4_off` if TCP/UDP/SCTP.
+  kNonFirstFragment,  // `proto` is the fragment's next header; no L4 header here.
+  kUnknown,           // Chain cut short, too long, or a header's length is bad.
+};
+
+struct Ipv6Walk {
+  Ipv6Upper upper;
+  uint8_t proto;
+  bool fragment;    // A fragment header was seen (first or later).
+  uint32_t l4_off;  // From the start of the IPv6 header; valid for kKnown.
+  uint32_t end;     // 40 + payload length, cut to the bytes given.
+};
+
+// Walks the IPv6 header at `ip` with `len` readable bytes. Returns false
+// (and leaves `out` alone) if there is no valid fixed header: version 6,
+// 40 bytes. Otherwise fills `out`; extension headers must lie inside both
+// `len` and the payload length (0 with a hop-by-hop header is a jumbogram,
+// RFC 2675: bounded by `len` alone).
+inline bool WalkIpv6(const uint8_t* ip, uint32_t len, Ipv6Walk* out) {
+  if (len < sizeof(rte_ipv6_hdr) || (ip[0] >> 4) != 6) {
+    return false;
+  }
+  uint16_t payload_be;
+  std::memcpy(&payload_be, ip + 4, 2);
+  uint8_t nh = ip[6];
+  uint32_t end = sizeof(rte_ipv6_hdr) + rte_be_to_cpu_16(payload_be);
+  if (payload_be == 0 && nh == IPPROTO_HOPOPTS) {
+    end = len;
+  }
+  if (end > len) {
+    end = len;
+  }
+  out->fragment = false;
+  out->end = end;
+  uint32_t off = sizeof(rte_ipv6_hdr);
+  // One pass more than the bound: it may only find the upper layer.
+  for (int i = 0; i <= kMaxIpv6ExtHeaders; ++i) {
+    uint32_t hlen;
+    switch (nh) {
+      case IPPROTO_HOPOPTS:
+      case IPPROTO_ROUTING:
+      case IPPROTO_DSTOPTS:
+        if (end < off + 8) {
+          goto unknown;
+        }
+        hlen = (ip[off + 1] + 1u) * 8u;
+        break;
+      case IPPROTO_AH:  // Length in 4-byte units, minus 2 (RFC 4302).
+        if (end < off + 8) {
+          goto unknown;
+        }
+        hlen = (ip[off + 1] + 2u) * 4u;
+        break;
+      case IPPROTO_FRAGMENT: {
+        if (end < off + 8) {
+          goto unknown;
+        }
+        out->fragment = true;
+        uint16_t fo;
+        std::memcpy(&fo, ip + off + 2, 2);
+        if ((rte_be_to_cpu_16(fo) & 0xfff8) != 0) {
+          out->upper = Ipv6Upper::kNonFirstFragment;
+          out->proto = ip[off];
+          out->l4_off = 0;
+          return true;
+        }
+        hlen = 8;
+        break;
+      }
+      default:
+        out->upper = Ipv6Upper::kKnown;
+        out->proto = nh;
+        out->l4_off = off;
+        return true;
+    }
+    if (i == kMaxIpv6ExtHeaders || end < off + hlen) {
+      goto unknown;
+    }
+    nh = ip[off];
+    off += hlen;
+  }
+unknown:
+  out->upper = Ipv6Upper::kUnknown;
+  out->proto = 0;
+  out->l4_off = 0;
+  return true;
+}
+
+}  // namespace vswitch::dataplane
