@@ -281,6 +281,7 @@ def ping_loss_during(vm, ip, action, seconds, fleet=None):
     # alone it waits only max(2 x the slowest RTT, the interval) after the
     # last request, so one reply slowed by the load of a 2-core CI box
     # counted as lost.
+    started = time.time()
     proc = vm.ns.popen("ping", "-D", "-i", "0.05", "-c", str(int(seconds / 0.05)),
                        "-w", str(int(seconds) + 5), ip,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -300,7 +301,8 @@ def ping_loss_during(vm, ip, action, seconds, fleet=None):
         print(f"ping {ip}: no reply to icmp_seq {missing}, {len(during)} of them after the "
               f"action started at {t0:.3f}\n{out}")
         if fleet is not None:
-            print(fleet.logs_around(min(replies.get(missing[0] - 1, t0), t0)))
+            # Around the last reply before the first loss.
+            print(fleet.logs_around(replies.get(missing[0] - 1, started)))
     return int(m.group(1)), int(m.group(2)), stamps, t0, during
 
 

@@ -18,8 +18,9 @@
 
 namespace vswitch::dataplane {
 
-// More headers than this is an attack on the parser, not a real chain
-// (Linux and OVS stop at similar bounds); the upper layer stays unknown.
+// More headers than this is an attack on the parser, not a real chain: the
+// frame alone would bound the walk at thousands of 8-byte headers, this
+// bounds its cost per packet. The upper layer of a longer chain is unknown.
 inline constexpr int kMaxIpv6ExtHeaders = 8;
 
 enum class Ipv6Upper : uint8_t {
@@ -60,51 +61,39 @@ inline bool WalkIpv6(const uint8_t* ip, uint32_t len, Ipv6Walk* out) {
   uint32_t off = sizeof(rte_ipv6_hdr);
   // One pass more than the bound: it may only find the upper layer.
   for (int i = 0; i <= kMaxIpv6ExtHeaders; ++i) {
-    uint32_t hlen;
-    switch (nh) {
-      case IPPROTO_HOPOPTS:
-      case IPPROTO_ROUTING:
-      case IPPROTO_DSTOPTS:
-        if (end < off + 8) {
-          goto unknown;
-        }
-        hlen = (ip[off + 1] + 1u) * 8u;
-        break;
-      case IPPROTO_AH:  // Length in 4-byte units, minus 2 (RFC 4302).
-        if (end < off + 8) {
-          goto unknown;
-        }
-        hlen = (ip[off + 1] + 2u) * 4u;
-        break;
-      case IPPROTO_FRAGMENT: {
-        if (end < off + 8) {
-          goto unknown;
-        }
-        out->fragment = true;
-        uint16_t fo;
-        std::memcpy(&fo, ip + off + 2, 2);
-        if ((rte_be_to_cpu_16(fo) & 0xfff8) != 0) {
-          out->upper = Ipv6Upper::kNonFirstFragment;
-          out->proto = ip[off];
-          out->l4_off = 0;
-          return true;
-        }
-        hlen = 8;
-        break;
-      }
-      default:
-        out->upper = Ipv6Upper::kKnown;
-        out->proto = nh;
-        out->l4_off = off;
-        return true;
+    if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS &&
+        nh != IPPROTO_AH && nh != IPPROTO_FRAGMENT) {
+      out->upper = Ipv6Upper::kKnown;
+      out->proto = nh;
+      out->l4_off = off;
+      return true;
     }
-    if (i == kMaxIpv6ExtHeaders || end < off + hlen) {
-      goto unknown;
+    // Every extension header is at least 8 bytes.
+    if (i == kMaxIpv6ExtHeaders || end < off + 8) {
+      break;
+    }
+    uint32_t hlen = (ip[off + 1] + 1u) * 8u;
+    if (nh == IPPROTO_AH) {
+      hlen = (ip[off + 1] + 2u) * 4u;  // 4-byte units, minus 2 (RFC 4302).
+    } else if (nh == IPPROTO_FRAGMENT) {
+      out->fragment = true;
+      uint16_t fo;
+      std::memcpy(&fo, ip + off + 2, 2);
+      if ((rte_be_to_cpu_16(fo) & 0xfff8) != 0) {
+        out->upper = Ipv6Upper::kNonFirstFragment;
+        out->proto = ip[off];
+        out->l4_off = 0;
+        return true;
+      }
+      hlen = 8;
+    }
+    if (end < off + hlen) {
+      break;
     }
     nh = ip[off];
     off += hlen;
   }
-unknown:
+  // Chain cut short, too long, or a header's length runs past the payload.
   out->upper = Ipv6Upper::kUnknown;
   out->proto = 0;
   out->l4_off = 0;
