@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// FlowCache lookups of bursts of 32 keys: all hits, and all misses.
+// FlowCache lookups of bursts of 32 keys: all hits, and all misses, of L2
+// keys and of IPv6 5-tuple keys (whose addresses are compared beside the key).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -15,6 +16,7 @@ using vswitch::dataplane::Action;
 using vswitch::dataplane::ActionKind;
 using vswitch::dataplane::FlowCache;
 using vswitch::dataplane::FlowEntry;
+using vswitch::dataplane::Ipv6Addrs;
 using vswitch::dataplane::PacketKey;
 
 constexpr uint32_t kCacheEntries = 65536;
@@ -31,15 +33,34 @@ PacketKey KeyFor(uint32_t n) {
   return k;
 }
 
-void RunLookups(benchmark::State& state, bool hit) {
+// An IPv6 flow n between 2001:db8::1 and 2001:db8::<n>, UDP.
+PacketKey Key6For(uint32_t n, Ipv6Addrs* a) {
+  PacketKey k = KeyFor(0);
+  std::memset(a, 0, sizeof(*a));
+  a->src[0] = a->dst[0] = 0x20;
+  a->src[1] = a->dst[1] = 0x01;
+  a->src[15] = 1;
+  std::memcpy(&a->dst[12], &n, 4);
+  k.flags |= vswitch::dataplane::kKeyIpv6 | vswitch::dataplane::kKeyL4;
+  k.src_ip = vswitch::dataplane::Ipv6Digest(a->src);
+  k.dst_ip = vswitch::dataplane::Ipv6Digest(a->dst);
+  k.proto = 17;
+  k.src_port = 1000;
+  k.dst_port = 2000;
+  return k;
+}
+
+void RunLookups(benchmark::State& state, bool hit, bool ipv6) {
   FlowCache cache(kCacheEntries);
   std::vector<PacketKey> keys(kFlows);
+  std::vector<Ipv6Addrs> addrs(kFlows);
   std::vector<uint32_t> hashes(kFlows);
   for (uint32_t i = 0; i < kFlows; ++i) {
-    keys[i] = KeyFor(i);
+    keys[i] = ipv6 ? Key6For(i, &addrs[i]) : KeyFor(i);
     hashes[i] = keys[i].Hash();
     if (hit) {
-      cache.Insert(1, keys[i], hashes[i], Action{.kind = ActionKind::kUnicast, .out_port = 2}, 0);
+      cache.Insert(1, keys[i], addrs[i], hashes[i],
+                   Action{.kind = ActionKind::kUnicast, .out_port = 2}, 0);
     }
   }
   uint32_t next = 0;
@@ -48,7 +69,7 @@ void RunLookups(benchmark::State& state, bool hit) {
   for (auto _ : state) {
     for (uint32_t j = 0; j < kBurst; ++j) {
       const uint32_t i = (next + j) & (kFlows - 1);
-      FlowEntry* e = cache.Lookup(1, keys[i], hashes[i]);
+      FlowEntry* e = cache.Lookup(1, keys[i], addrs[i], hashes[i]);
       found += e != nullptr;
       benchmark::DoNotOptimize(e);
     }
@@ -65,9 +86,13 @@ void RunLookups(benchmark::State& state, bool hit) {
   }
 }
 
-void BM_FlowCacheHit(benchmark::State& state) { RunLookups(state, true); }
-void BM_FlowCacheMiss(benchmark::State& state) { RunLookups(state, false); }
+void BM_FlowCacheHit(benchmark::State& state) { RunLookups(state, true, false); }
+void BM_FlowCacheMiss(benchmark::State& state) { RunLookups(state, false, false); }
+void BM_FlowCacheHit6(benchmark::State& state) { RunLookups(state, true, true); }
+void BM_FlowCacheMiss6(benchmark::State& state) { RunLookups(state, false, true); }
 BENCHMARK(BM_FlowCacheHit);
 BENCHMARK(BM_FlowCacheMiss);
+BENCHMARK(BM_FlowCacheHit6);
+BENCHMARK(BM_FlowCacheMiss6);
 
 }  // namespace

@@ -6,11 +6,14 @@
 //   10k static FDB entries and 10 TAP sessions × 100 rules (perf.md P11:
 //   < 50 ms), i.e. BuildSnapshot + Publish + reclaim of the old one.
 // - BM_AclClassify/N: MatchTapSessions on a burst of 32 keys against one
-//   session of N rules (a flow-cache miss pays this once per flow).
+//   session of N rules (a flow-cache miss pays this once per flow): UDP
+//   port rules on IPv4 keys; BM_AclClassifyCidr4/N and BM_AclClassify6/N
+//   rules of a destination prefix and port, on IPv4 and on IPv6 keys.
 #include <benchmark/benchmark.h>
 #include <rte_ring.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,9 +34,14 @@ using vswitch::control::VportRuntime;
 namespace v1 = vswitch::v1;
 namespace dataplane = vswitch::dataplane;
 
+// What rule r (0-based) of a session matches: UDP destination port r + 1,
+// and with kCidr4 / kCidr6 also destination 10.(r/256).(r%256).0/24 or
+// 2001:db8:0:r::/64.
+enum class RuleShape { kPorts, kCidr4, kCidr6 };
+
 // A validated-looking configuration: VNet "bench", an uplink, a source and a
 // sink vport, `fdb` static entries, one destination and `sessions` sessions
-// of `rules` rules each on the source (UDP destination ports 1..rules).
+// of `rules` rules each on the source (of `shape`).
 struct Setup {
   v1::Config config;
   absl::flat_hash_map<std::string, VportRuntime> runtime;
@@ -44,7 +52,7 @@ struct Setup {
   NeighborMap neighbors;
   rte_ring* ring = nullptr;
 
-  Setup(int fdb, int sessions, int rules) {
+  Setup(int fdb, int sessions, int rules, RuleShape shape = RuleShape::kPorts) {
     auto* vn = config.add_vnets();
     vn->set_id(1);
     vn->set_name("bench");
@@ -91,6 +99,11 @@ struct Setup {
         rule->set_protocol(17);
         rule->mutable_dst_ports()->set_first(static_cast<uint32_t>(r + 1));
         rule->mutable_dst_ports()->set_last(static_cast<uint32_t>(r + 1));
+        if (shape == RuleShape::kCidr4) {
+          rule->set_dst_cidr(absl::StrFormat("10.%d.%d.0/24", r / 256, r % 256));
+        } else if (shape == RuleShape::kCidr6) {
+          rule->set_dst_cidr(absl::StrFormat("2001:db8:0:%x::/64", r));
+        }
       }
       session_slots[static_cast<uint32_t>(s + 1)] = static_cast<uint16_t>(s);
     }
@@ -150,46 +163,83 @@ void BM_SnapshotBuildPublish(benchmark::State& state) {
 BENCHMARK(BM_SnapshotBuildPublish)->Args({10000, 100})->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-void BM_AclClassify(benchmark::State& state) {
+// Keys of flow i: UDP to port 1 + (i * 7919) % (2 * rules), to the
+// destination of that rule under kCidr4/kCidr6: half match a rule, half
+// none (their port is past the last rule's).
+void RunClassify(benchmark::State& state, RuleShape shape) {
   const int rules = static_cast<int>(state.range(0));
-  Setup setup(0, 1, rules);
+  Setup setup(0, 1, rules, shape);
   auto snap = vswitch::control::BuildSnapshot(setup.Inputs());
   if (!snap.ok()) {
     state.SkipWithError(std::string(snap.status().message()).c_str());
     return;
   }
-  // Keys over destination ports 1..2*rules: half match a rule, half none.
   constexpr int kBurst = 32;
   std::vector<dataplane::PacketKey> keys(1024);
+  std::vector<dataplane::Ipv6Addrs> addrs(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
+    const int port = 1 + static_cast<int>((i * 7919) % (2 * rules));
+    const int r = (port - 1) % rules;  // The rule whose prefix it is in.
     dataplane::PacketKey& k = keys[i];
     k = dataplane::PacketKey{};
     k.proto = 17;
-    k.flags = dataplane::kKeyIpv4;
-    k.src_ip = rte_cpu_to_be_32(0x0a000001);
-    k.dst_ip = rte_cpu_to_be_32(0x0a000002);
     k.src_port = rte_cpu_to_be_16(20000);
-    k.dst_port = rte_cpu_to_be_16(static_cast<uint16_t>(1 + (i * 7919) % (2 * rules)));
+    k.dst_port = rte_cpu_to_be_16(static_cast<uint16_t>(port));
+    if (shape == RuleShape::kCidr6) {
+      dataplane::Ipv6Addrs& a = addrs[i];
+      a = dataplane::Ipv6Addrs{};
+      const uint8_t prefix[8] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, static_cast<uint8_t>(r >> 8),
+                                 static_cast<uint8_t>(r)};
+      std::memcpy(a.src, prefix, 8);
+      std::memcpy(a.dst, prefix, 8);
+      a.src[15] = 1;
+      a.dst[15] = 2;
+      k.flags = dataplane::kKeyIpv6;
+      k.src_ip = dataplane::Ipv6Digest(a.src);
+      k.dst_ip = dataplane::Ipv6Digest(a.dst);
+    } else {
+      k.flags = dataplane::kKeyIpv4;
+      k.src_ip = rte_cpu_to_be_32(0x0a000001);
+      k.dst_ip = shape == RuleShape::kCidr4
+                     ? rte_cpu_to_be_32(0x0a000002u | static_cast<uint32_t>(r) << 8)
+                     : rte_cpu_to_be_32(0x0a000002);
+    }
   }
   const dataplane::PacketKey* ptrs[kBurst];
+  const dataplane::Ipv6Addrs* addr_ptrs[kBurst];
   uint32_t tx[kBurst];
   uint32_t rx[kBurst];
   size_t off = 0;
   uint64_t cycles = 0;
   int64_t n = 0;
+  int64_t accepted = 0;
   for (auto _ : state) {
     for (int i = 0; i < kBurst; ++i) {
       ptrs[i] = &keys[(off + i) % keys.size()];
+      addr_ptrs[i] = &addrs[(off + i) % keys.size()];
     }
     off += kBurst;
     const uint64_t t = rte_rdtsc();
-    dataplane::MatchTapSessions(**snap, ptrs, kBurst, 1u, tx, rx);
+    dataplane::MatchTapSessions(**snap, ptrs, addr_ptrs, kBurst, 1u, tx, rx);
     cycles += rte_rdtsc() - t;
     benchmark::DoNotOptimize(tx);
+    for (int i = 0; i < kBurst; ++i) {
+      accepted += tx[i] & 1;
+    }
     n += kBurst;
   }
   bench::ReportPerPacket(state, cycles, n);
+  // About half must match, or the benchmark measures the wrong thing.
+  if (n > 0 && (accepted * 4 < n || accepted * 4 > 3 * n)) {
+    state.SkipWithError(absl::StrFormat("%d of %d keys accepted", accepted, n).c_str());
+  }
 }
+
+void BM_AclClassify(benchmark::State& state) { RunClassify(state, RuleShape::kPorts); }
+void BM_AclClassifyCidr4(benchmark::State& state) { RunClassify(state, RuleShape::kCidr4); }
+void BM_AclClassify6(benchmark::State& state) { RunClassify(state, RuleShape::kCidr6); }
 BENCHMARK(BM_AclClassify)->Arg(1)->Arg(100)->Arg(1000);
+BENCHMARK(BM_AclClassifyCidr4)->Arg(1)->Arg(100)->Arg(1000);
+BENCHMARK(BM_AclClassify6)->Arg(1)->Arg(100)->Arg(1000);
 
 }  // namespace

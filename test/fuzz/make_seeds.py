@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from scapy.all import (ARP, Dot1AD, Dot1Q, Ether, ICMP, IP, IPOption_RR, IPv6,
+from scapy.all import (ARP, Dot1AD, Dot1Q, Ether, ICMP, ICMPv6EchoRequest, IP, IPOption_RR, IPv6,
                        IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
                        IPv6ExtHdrRouting, LLC, Raw, SCTP, TCP, UDP, rdpcap)
 
@@ -63,6 +63,9 @@ def frames():
                                   IPv6ExtHdrRouting(), UDP())[:14 + 40 + 12]),
         ("vlan_ipv6_tcp", eth(Dot1Q(vlan=7), IPv6(src="fd00::1", dst="fd00::2"),
                               IPv6ExtHdrDestOpt(), TCP(sport=1, dport=2))),
+        # The payload length ends inside the UDP ports the frame still has.
+        ("ipv6_plen_cuts_ports", eth(IPv6(src="fd00::1", dst="fd00::2", plen=3), UDP())),
+        ("ipv6_icmpv6_echo", eth(IPv6(src="fd00::1", dst="fd00::2"), ICMPv6EchoRequest())),
         ("arp_request", bytes(Ether(dst="ff:ff:ff:ff:ff:ff", src=A) /
                               ARP(psrc="10.1.0.1", pdst="10.1.0.2", hwsrc=A))),
         ("arp_bad_hlen", bytes(Ether(dst="ff:ff:ff:ff:ff:ff", src=A) / ARP(hwlen=200, plen=1))),

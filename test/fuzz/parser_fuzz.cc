@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Fuzz target: ParseKey (vswitch/dataplane/parser.h) and the PacketKey it
-// fills, on an arbitrary frame; WalkIpv6 (ipv6.h) on its IPv6 header, if it
-// has one. Input: the frame bytes.
+// Fuzz target: ParseKey (vswitch/dataplane/parser.h) and the PacketKey (and
+// IPv6 addresses) it fills, on an arbitrary frame; WalkIpv6 (ipv6.h) on its
+// IPv6 header, if it has one. Input: the frame bytes.
 //
 // The frame sits in a heap buffer of exactly its length, behind a bare
 // rte_mbuf header (ParseKey reads only buf_addr, data_off, data_len), so
@@ -27,7 +27,7 @@ constexpr uint16_t kInPort = 0x1234;
 
 uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
-PacketKey Parse(const uint8_t* buf, uint16_t len) {
+PacketKey Parse(const uint8_t* buf, uint16_t len, Ipv6Addrs* addrs) {
   rte_mbuf m;
   std::memset(&m, 0, sizeof(m));
   m.buf_addr = const_cast<uint8_t*>(buf);
@@ -35,7 +35,7 @@ PacketKey Parse(const uint8_t* buf, uint16_t len) {
   m.data_len = len;
   m.pkt_len = len;
   PacketKey k;
-  ParseKey(&m, kInPort, &k);
+  ParseKey(&m, kInPort, &k, addrs);
   return k;
 }
 
@@ -55,14 +55,15 @@ bool IsIpv6ExtHeader(uint8_t nh) {
 }
 
 // The walk of the `len` bytes at `ip`, which end where the frame does (so
-// AddressSanitizer sees any read past them).
-void CheckIpv6Walk(const uint8_t* ip, size_t len) {
-  Ipv6Walk w;
+// AddressSanitizer sees any read past them). False if there is no IPv6
+// fixed header; else *out is the checked walk.
+bool CheckIpv6Walk(const uint8_t* ip, size_t len, Ipv6Walk* out) {
+  Ipv6Walk& w = *out;
   const bool valid = len >= 40 && (ip[0] >> 4) == 6;
   FUZZ_CHECK(WalkIpv6(ip, static_cast<uint32_t>(len), &w) == valid, "WalkIpv6 on %zu bytes",
              len);
   if (!valid) {
-    return;
+    return false;
   }
   // RFC 2675: a payload length of 0 with hop-by-hop options is a jumbogram.
   const size_t bound = Be16(ip + 4) == 0 && ip[6] == IPPROTO_HOPOPTS ? len : 40u + Be16(ip + 4);
@@ -81,13 +82,49 @@ void CheckIpv6Walk(const uint8_t* ip, size_t len) {
       FUZZ_CHECK(IsIpv6ExtHeader(ip[6]), "unknown upper layer without extension headers");
       break;
   }
+  return true;
+}
+
+// An IPv6 key against its header `ip` and the (checked) walk `w`.
+void CheckIpv6Key(const uint8_t* ip, const Ipv6Walk& w, const PacketKey& k,
+                  const Ipv6Addrs& a) {
+  FUZZ_CHECK(std::memcmp(a.src, ip + 8, 16) == 0 && std::memcmp(a.dst, ip + 24, 16) == 0,
+             "IPv6 addresses differ from the header");
+  auto fold = [](const uint8_t* p) {
+    uint32_t x = 0;
+    for (int i = 0; i < 16; i += 4) {
+      uint32_t word;
+      std::memcpy(&word, p + i, 4);
+      x ^= word;
+    }
+    return x;
+  };
+  FUZZ_CHECK(k.src_ip == fold(ip + 8) && k.dst_ip == fold(ip + 24),
+             "IPv6 digests are not the XOR of the address words");
+  const uint8_t proto = w.upper == Ipv6Upper::kUnknown ? 0 : w.proto;
+  FUZZ_CHECK(k.proto == proto, "proto %u, walk says %u", k.proto, proto);
+  FUZZ_CHECK(((k.flags & kKeyFrag) != 0) == w.fragment, "kKeyFrag=%d, walk says %d",
+             (k.flags & kKeyFrag) != 0, w.fragment);
+  const bool l4 = w.upper == Ipv6Upper::kKnown && (proto == 6 || proto == 17 || proto == 132) &&
+                  w.end >= w.l4_off + 4;
+  FUZZ_CHECK(((k.flags & kKeyL4) != 0) == l4, "IPv6 kKeyL4=%d, walk says %d",
+             (k.flags & kKeyL4) != 0, l4);
+  if (l4) {
+    FUZZ_CHECK(std::memcmp(&k.src_port, ip + w.l4_off, 2) == 0 &&
+                   std::memcmp(&k.dst_port, ip + w.l4_off + 2, 2) == 0,
+               "IPv6 ports differ from the L4 header");
+  } else {
+    FUZZ_CHECK(k.src_port == 0 && k.dst_port == 0, "IPv6 ports set without L4");
+  }
 }
 
 // What the key must say about `f`, derived from the wire format (802.1Q /
 // 802.1ad tags, at most kMaxVlanTags; IPv4 with IHL and total length sane).
-void CheckAgainstFrame(const uint8_t* f, size_t len, const PacketKey& k) {
+void CheckAgainstFrame(const uint8_t* f, size_t len, const PacketKey& k, const Ipv6Addrs& a) {
   FUZZ_CHECK(k.in_port == kInPort, "in_port %u", k.in_port);
-  FUZZ_CHECK((k.flags & ~(kKeyL2 | kKeyIpv4 | kKeyL4 | kKeyFrag)) == 0, "flags %#x", k.flags);
+  FUZZ_CHECK((k.flags & ~(kKeyL2 | kKeyIpv4 | kKeyIpv6 | kKeyL4 | kKeyFrag)) == 0, "flags %#x",
+             k.flags);
+  FUZZ_CHECK((k.flags & (kKeyIpv4 | kKeyIpv6)) != (kKeyIpv4 | kKeyIpv6), "both IPv4 and IPv6");
   if (len < 14) {
     PacketKey rest = k;
     rest.in_port = 0;
@@ -129,8 +166,13 @@ void CheckAgainstFrame(const uint8_t* f, size_t len, const PacketKey& k) {
   FUZZ_CHECK(((k.flags & kKeyIpv4) != 0) == ipv4, "kKeyIpv4=%d, frame says %d",
              (k.flags & kKeyIpv4) != 0, ipv4);
   if (!ipv4) {
-    if (!cut_in_tag && et == 0x86dd) {
-      CheckIpv6Walk(f + off, len - off);
+    Ipv6Walk w;
+    const bool ipv6 = !cut_in_tag && et == 0x86dd && CheckIpv6Walk(f + off, len - off, &w);
+    FUZZ_CHECK(((k.flags & kKeyIpv6) != 0) == ipv6, "kKeyIpv6=%d, frame says %d",
+               (k.flags & kKeyIpv6) != 0, ipv6);
+    if (ipv6) {
+      CheckIpv6Key(f + off, w, k, a);
+      return;
     }
     FUZZ_CHECK(k.flags == kKeyL2, "flags %#x without IPv4", k.flags);
     FUZZ_CHECK(k.src_ip == 0 && k.dst_ip == 0 && k.proto == 0 && k.src_port == 0 &&
@@ -169,15 +211,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Exactly `len` bytes (new[0] is a valid, unreadable allocation).
   std::unique_ptr<uint8_t[]> exact(new uint8_t[len]);
   std::memcpy(exact.get(), data, len);
-  const PacketKey k = Parse(exact.get(), len);
-  CheckAgainstFrame(exact.get(), len, k);
+  Ipv6Addrs a{};
+  const PacketKey k = Parse(exact.get(), len, &a);
+  CheckAgainstFrame(exact.get(), len, k, a);
 
   // Bytes after data_len must not matter (they are another packet's, or
   // stale data in the mbuf).
   std::vector<uint8_t> tail(exact.get(), exact.get() + len);
   tail.resize(len + 128u, 0xa5);
-  const PacketKey k2 = Parse(tail.data(), len);
+  Ipv6Addrs a2{};
+  const PacketKey k2 = Parse(tail.data(), len, &a2);
   FUZZ_CHECK(k.Equals(k2), "key depends on bytes after data_len");
+  FUZZ_CHECK((k.flags & kKeyIpv6) == 0 || a.Equals(a2),
+             "IPv6 addresses depend on bytes after data_len");
 
   // Equal keys hash equally; the L2 mask keeps exactly what it promises.
   PacketKey copy;

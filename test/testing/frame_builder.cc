@@ -47,6 +47,38 @@ FrameBuilder& FrameBuilder::Ipv4(const Ipv4Fields& f) {
   return *this;
 }
 
+FrameBuilder& FrameBuilder::Ipv6(const Ipv6Fields& f) {
+  ip6_off_ = static_cast<int>(b_.size());
+  auto_payload_ = f.payload_length < 0;
+  b_.push_back(static_cast<uint8_t>(f.version << 4));
+  b_.push_back(0);  // Traffic class, flow label.
+  Put16(0);
+  Put16(auto_payload_ ? 0 : static_cast<uint16_t>(f.payload_length));
+  b_.push_back(f.next_header);
+  b_.push_back(64);  // Hop limit.
+  b_.insert(b_.end(), f.src.begin(), f.src.end());
+  b_.insert(b_.end(), f.dst.begin(), f.dst.end());
+  return *this;
+}
+
+FrameBuilder& FrameBuilder::Ipv6Options(uint8_t next_header) {
+  b_.push_back(next_header);
+  b_.push_back(0);  // 8 bytes.
+  b_.push_back(1);  // PadN of 4 data bytes.
+  b_.push_back(4);
+  b_.insert(b_.end(), 4, 0);
+  return *this;
+}
+
+FrameBuilder& FrameBuilder::Ipv6Fragment(uint8_t next_header, uint16_t offset_flags) {
+  b_.push_back(next_header);
+  b_.push_back(0);
+  Put16(offset_flags);
+  Put16(0x1234);  // Identification.
+  Put16(0x5678);
+  return *this;
+}
+
 FrameBuilder& FrameBuilder::L4Ports(uint16_t src, uint16_t dst) {
   Put16(src);
   Put16(dst);
@@ -64,6 +96,11 @@ std::vector<uint8_t> FrameBuilder::Build() const {
     const size_t total = out.size() - static_cast<size_t>(ip_off_);
     out[ip_off_ + 2] = static_cast<uint8_t>(total >> 8);
     out[ip_off_ + 3] = static_cast<uint8_t>(total);
+  }
+  if (ip6_off_ >= 0 && auto_payload_) {
+    const size_t payload = out.size() - static_cast<size_t>(ip6_off_) - 40;
+    out[ip6_off_ + 4] = static_cast<uint8_t>(payload >> 8);
+    out[ip6_off_ + 5] = static_cast<uint8_t>(payload);
   }
   return out;
 }

@@ -31,6 +31,23 @@ struct Ipv4Fields {
   uint16_t frag = 0;  // Flags + fragment offset, host order (0x2000 = MF).
 };
 
+using Ipv6Addr = std::array<uint8_t, 16>;
+
+// 2001:db8::<hi>:<lo> (RFC 3849 documentation prefix).
+constexpr Ipv6Addr TestIpv6(uint16_t n) {
+  return Ipv6Addr{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                  static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
+}
+
+struct Ipv6Fields {
+  Ipv6Addr src = TestIpv6(1);
+  Ipv6Addr dst = TestIpv6(2);
+  uint8_t next_header = 17;
+  uint8_t version = 6;
+  // -1: patched in Build() to the bytes after the fixed header.
+  int payload_length = -1;
+};
+
 // All multi-byte fields are written in network byte order.
 class FrameBuilder {
  public:
@@ -38,6 +55,11 @@ class FrameBuilder {
   FrameBuilder& Tag(uint16_t tpid, uint16_t tci);  // A VLAN/QinQ tag.
   FrameBuilder& EtherType(uint16_t et);
   FrameBuilder& Ipv4(const Ipv4Fields& f);
+  FrameBuilder& Ipv6(const Ipv6Fields& f);
+  // An 8-byte hop-by-hop or destination options header (PadN inside).
+  FrameBuilder& Ipv6Options(uint8_t next_header);
+  // A fragment header; `offset_flags` host order (offset << 3 | M).
+  FrameBuilder& Ipv6Fragment(uint8_t next_header, uint16_t offset_flags);
   FrameBuilder& L4Ports(uint16_t src, uint16_t dst);  // First 4 bytes of UDP/TCP.
   FrameBuilder& Fill(size_t n, uint8_t value);
   std::vector<uint8_t> Build() const;
@@ -47,6 +69,8 @@ class FrameBuilder {
   std::vector<uint8_t> b_;
   int ip_off_ = -1;
   bool auto_total_ = false;
+  int ip6_off_ = -1;
+  bool auto_payload_ = false;
 };
 
 // dst/src Ethernet + IPv4 + UDP ports (8-byte UDP header) + `payload` bytes.

@@ -192,14 +192,15 @@ absl::Status BuildTap(const SnapshotInputs& in, Snapshot* snap,
       active.push_back(&s);
     }
   }
-  std::vector<rte_acl_ctx*> contexts;
+  std::vector<AclContexts> contexts;
   std::vector<int> session_ctx;
   std::vector<int> session_category;
   absl::Status st = CompileTapFilters(active, absl::StrFormat("tap_g%u", in.generation), &contexts,
                                       &session_ctx, &session_category);
   // The snapshot owns the contexts from here, also on error.
-  for (rte_acl_ctx* c : contexts) {
-    snap->acl[snap->n_acl++] = c;
+  for (const AclContexts& c : contexts) {
+    snap->acl[snap->n_acl] = c.v4;
+    snap->acl6[snap->n_acl++] = c.v6;
   }
   if (!st.ok()) {
     return st;

@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "lib/net/ipv4.h"
+#include "lib/net/ipv6.h"
 #include "lib/net/mac_address.h"
 #include "lib/status/status_macros.h"
 #include "vswitch/control/config_lookup.h"
@@ -51,8 +52,20 @@ bool Peered(const v1::VNet& a, const std::string& b) {
   return false;
 }
 
+// An IPv4 or an IPv6 prefix (a ':' says which), without host bits.
 absl::Status ValidateCidrField(const std::string& field, const std::string& text) {
   if (text.empty()) {
+    return absl::OkStatus();
+  }
+  if (net::LooksLikeIpv6(text)) {
+    auto p6 = net::ParseIpv6Prefix(text);
+    if (!p6.ok()) {
+      return WithField(field, p6.status());
+    }
+    if (p6->HasHostBits()) {
+      return Invalid(field, absl::StrFormat("'%s' has host bits set (the prefix is %s/%u)", text,
+                                            net::FormatIpv6(p6->Masked()), p6->len));
+    }
     return absl::OkStatus();
   }
   auto p = net::ParseIpv4Prefix(text);
@@ -95,6 +108,23 @@ absl::Status ValidateRule(const v1::TapRule& rule, const std::string& prefix) {
   st = ValidateCidrField(prefix + "dst_cidr", rule.dst_cidr());
   if (!st.ok()) {
     return st;
+  }
+  // A rule matches one family, or both when it names no prefix.
+  const bool src6 = net::LooksLikeIpv6(rule.src_cidr());
+  const bool dst6 = net::LooksLikeIpv6(rule.dst_cidr());
+  if (!rule.src_cidr().empty() && !rule.dst_cidr().empty() && src6 != dst6) {
+    return Invalid(prefix + "dst_cidr",
+                   absl::StrFormat("'%s' is IPv%d but src_cidr '%s' is IPv%d: a rule's "
+                                   "prefixes are of one family",
+                                   rule.dst_cidr(), dst6 ? 6 : 4, rule.src_cidr(), src6 ? 6 : 4));
+  }
+  const bool v6 = src6 || dst6;
+  const bool v4 = (!rule.src_cidr().empty() && !src6) || (!rule.dst_cidr().empty() && !dst6);
+  if (v6 && rule.protocol() == 1) {
+    return Invalid(prefix + "protocol", "1 (ICMP) never matches IPv6; ICMPv6 is 58");
+  }
+  if (v4 && rule.protocol() == 58) {
+    return Invalid(prefix + "protocol", "58 (ICMPv6) never matches IPv4; ICMP is 1");
   }
   st = ValidatePortRange(prefix + "src_ports", rule.src_ports());
   if (!st.ok()) {

@@ -64,7 +64,9 @@ void WriteVxlanHeader(uint8_t* out, const UplinkInfo& up, const DestInfo& dest,
 uint32_t InnerFlowHash(const rte_mbuf* m) {
   PacketKey k;
   ParseKey(m, 0, &k);
-  if (k.flags & kKeyIpv4) {
+  // IPv6 keys hold per-address digests: a pure function of each address,
+  // so the hash stays symmetric.
+  if (k.flags & (kKeyIpv4 | kKeyIpv6)) {
     return hash::SymmetricFlowHash(k.src_ip, k.dst_ip, k.src_port, k.dst_port, k.proto);
   }
   uint64_t a = 0;

@@ -13,6 +13,7 @@ FlowCache::FlowCache(uint32_t entries) {
   bucket_mask_ = buckets - 1;
   // Value-initialised: generation 0 marks every entry empty.
   entries_.reset(new FlowEntry[buckets * kWays]());
+  addrs6_.reset(new Ipv6Addrs[buckets * kWays]());
 }
 
 }  // namespace vswitch::dataplane

@@ -129,6 +129,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
   }
 
   PacketKey keys[kMaxBurst];
+  Ipv6Addrs addrs6[kMaxBurst];  // Read only for keys with kKeyIpv6.
   uint32_t hashes[kMaxBurst];
   Action actions[kMaxBurst];
   uint16_t miss[kMaxBurst];
@@ -149,7 +150,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
       rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
     }
     rx_bytes += pkts[i]->pkt_len;
-    ParseKey(pkts[i], in_port, &keys[i]);
+    ParseKey(pkts[i], in_port, &keys[i], &addrs6[i]);
     if (mask_l2) {
       // No filter looks past L2: many flows share an entry. Port security
       // still needs the IPv4 source of a port whose addresses are checked.
@@ -174,7 +175,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
   if (snap.key_l3l4) {
     for (uint16_t i = 0; i < n; ++i) {
       hashes[i] = keys[i].Hash();
-      cache_.Prefetch(hashes[i]);
+      cache_.Prefetch(keys[i], hashes[i]);
     }
   }
 
@@ -189,7 +190,7 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     if (!snap.key_l3l4) {
       hashes[i] = keys[i].Hash();
     }
-    FlowEntry* e = cache_.Find(keys[i], hashes[i]);
+    FlowEntry* e = cache_.Find(keys[i], addrs6[i], hashes[i]);
     if (e != nullptr && e->generation != gen && !StillValid(snap, pi.vnet_index, e)) {
       e = nullptr;
     }
@@ -204,7 +205,8 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
     }
   }
   if (n_miss > 0) {
-    SlowPath(snap, in_port, pi.vnet_index, pkts, keys, hashes, miss, n_miss, actions, now_tsc);
+    SlowPath(snap, in_port, pi.vnet_index, pkts, keys, addrs6, hashes, miss, n_miss, actions,
+             now_tsc);
   }
   for (uint16_t i = 0; i < n; ++i) {
     Execute(snap, in_port, pkts[i], actions[i], now_tsc);
@@ -213,7 +215,8 @@ void Forwarder::HandleBurst(const Snapshot& snap, uint16_t in_port, rte_mbuf** p
 
 // Hot path (misses only).
 void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_index,
-                         rte_mbuf* const* pkts, const PacketKey* keys, const uint32_t* hashes,
+                         rte_mbuf* const* pkts, const PacketKey* keys,
+                         const Ipv6Addrs* addrs6, const uint32_t* hashes,
                          const uint16_t* miss, uint16_t n_miss, Action* actions,
                          uint64_t now_tsc) {
   const PortInfo& pi = snap.ports[in_port];
@@ -227,17 +230,19 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
   const uint32_t tx_candidates = snap.port_tx_sessions[in_port];
   if ((tx_candidates | snap.rx_sessions) != 0) {
     const PacketKey* miss_keys[kMaxBurst];
+    const Ipv6Addrs* miss_addrs[kMaxBurst];
     for (uint16_t j = 0; j < n_miss; ++j) {
       miss_keys[j] = &keys[miss[j]];
+      miss_addrs[j] = &addrs6[miss[j]];
     }
-    MatchTapSessions(snap, miss_keys, n_miss, tx_candidates, tx_sessions, rx_match);
+    MatchTapSessions(snap, miss_keys, miss_addrs, n_miss, tx_candidates, tx_sessions, rx_match);
   }
 
   for (uint16_t j = 0; j < n_miss; ++j) {
     const uint16_t i = miss[j];
     const PacketKey& k = keys[i];
     // An earlier miss of this burst may have cached the same flow already.
-    if (FlowEntry* e = cache_.Lookup(snap.cache_tag, k, hashes[i])) {
+    if (FlowEntry* e = cache_.Lookup(snap.cache_tag, k, addrs6[i], hashes[i])) {
       actions[i] = e->action;
       continue;
     }
@@ -304,7 +309,7 @@ void Forwarder::SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_i
     }
     actions[i] = a;
     if (!per_packet) {
-      cache_.Insert(snap.cache_tag, k, hashes[i], a, now_tsc, snap.struct_tag);
+      cache_.Insert(snap.cache_tag, k, addrs6[i], hashes[i], a, now_tsc, snap.struct_tag);
     }
   }
 }

@@ -68,7 +68,8 @@ class Forwarder {
  private:
   // Computes actions for the packets the cache missed, and caches them.
   void SlowPath(const Snapshot& snap, uint16_t in_port, uint16_t vnet_index,
-                rte_mbuf* const* pkts, const PacketKey* keys, const uint32_t* hashes,
+                rte_mbuf* const* pkts, const PacketKey* keys, const Ipv6Addrs* addrs6,
+                const uint32_t* hashes,
                 const uint16_t* miss, uint16_t n_miss, Action* actions, uint64_t now_tsc);
   void DropAll(uint16_t in_port, rte_mbuf** pkts, uint16_t n, DropReason reason);
   void Count(uint16_t port, DropReason reason, uint64_t n = 1) {

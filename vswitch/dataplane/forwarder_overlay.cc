@@ -276,13 +276,14 @@ void Forwarder::SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf**
                                const uint16_t* vteps, const uint16_t* vnets, uint16_t n,
                                uint64_t now_tsc) {
   PacketKey keys[kMaxBurst];
+  Ipv6Addrs addrs6[kMaxBurst];  // Read only for keys with kKeyIpv6.
   uint32_t hashes[kMaxBurst];
   Action actions[kMaxBurst];
   uint16_t miss[kMaxBurst];
   uint16_t n_miss = 0;
   const bool mask_l2 = !snap.key_l3l4;
   for (uint16_t i = 0; i < n; ++i) {
-    ParseKey(pkts[i], static_cast<uint16_t>(kOverlayKeyPort | vnets[i]), &keys[i]);
+    ParseKey(pkts[i], static_cast<uint16_t>(kOverlayKeyPort | vnets[i]), &keys[i], &addrs6[i]);
     if (mask_l2) {
       keys[i].MaskToL2();
     }
@@ -290,10 +291,10 @@ void Forwarder::SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf**
     // Inner flows are many (every remote VM's MAC is a key): start loading
     // every bucket a burst ahead of its lookup, as for 5-tuple keys. Looked
     // up one by one, the bucket load was 40 % of this function (P13).
-    cache_.Prefetch(hashes[i]);
+    cache_.Prefetch(keys[i], hashes[i]);
   }
   for (uint16_t i = 0; i < n; ++i) {
-    FlowEntry* e = cache_.Find(keys[i], hashes[i]);
+    FlowEntry* e = cache_.Find(keys[i], addrs6[i], hashes[i]);
     if (e != nullptr && e->generation != snap.cache_tag && !StillValid(snap, vnets[i], e)) {
       e = nullptr;
     }
@@ -307,17 +308,19 @@ void Forwarder::SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf**
     FdbPairs fdb;
     fdb.Lookup(snap.fdb, keys, miss, n_miss, [&](uint16_t j) { return vnets[miss[j]]; });
     const PacketKey* miss_keys[kMaxBurst];
+    const Ipv6Addrs* miss_addrs[kMaxBurst];
     for (uint16_t j = 0; j < n_miss; ++j) {
       miss_keys[j] = &keys[miss[j]];
+      miss_addrs[j] = &addrs6[miss[j]];
     }
     uint32_t tx_unused[kMaxBurst] = {};
     uint32_t rx_match[kMaxBurst] = {};
     if (snap.rx_sessions != 0) {
-      MatchTapSessions(snap, miss_keys, n_miss, 0, tx_unused, rx_match);
+      MatchTapSessions(snap, miss_keys, miss_addrs, n_miss, 0, tx_unused, rx_match);
     }
     for (uint16_t j = 0; j < n_miss; ++j) {
       const uint16_t i = miss[j];
-      if (FlowEntry* e = cache_.Lookup(snap.cache_tag, keys[i], hashes[i])) {
+      if (FlowEntry* e = cache_.Lookup(snap.cache_tag, keys[i], addrs6[i], hashes[i])) {
         actions[i] = e->action;
         continue;
       }
@@ -325,7 +328,7 @@ void Forwarder::SwitchDecapped(const Snapshot& snap, uint16_t uplink, rte_mbuf**
                              fdb.src_data[j], fdb.SrcHit(j));
       a.rx_match = rx_match[j];
       actions[i] = a;
-      cache_.Insert(snap.cache_tag, keys[i], hashes[i], a, now_tsc, snap.struct_tag);
+      cache_.Insert(snap.cache_tag, keys[i], addrs6[i], hashes[i], a, now_tsc, snap.struct_tag);
     }
   }
   for (uint16_t i = 0; i < n; ++i) {

@@ -3,9 +3,6 @@
 // IPv6 upper-layer lookup: the walk over the extension headers a TAP rule's
 // protocol and ports are matched after (RFC 8200 §4). Hot path: bounded,
 // header-only, no branch on anything past the bytes it was given.
-//
-// Not yet called by ParseKey: PacketKey has no room for IPv6 addresses
-// until the flow cache key grows (issue 18, its first step).
 #pragma once
 
 #include <cstdint>

@@ -274,7 +274,10 @@ struct Snapshot {
   uint32_t rules_sessions = 0;  // Sessions with filter rules (decided by ACL).
   // Flows must be keyed on L3/L4 because a filter looks at them.
   bool key_l3l4 = false;
+  // Context i of each family decides the sessions whose acl_ctx is i; null
+  // when none of their rules can match that family (tap_filter.h).
   rte_acl_ctx* acl[kMaxAclContexts] = {};
+  rte_acl_ctx* acl6[kMaxAclContexts] = {};
   uint8_t n_acl = 0;
   UplinkInfo uplink;
 
@@ -302,6 +305,7 @@ struct Snapshot {
     }
     for (uint8_t i = 0; i < n_acl; ++i) {
       rte_acl_free(acl[i]);
+      rte_acl_free(acl6[i]);
     }
   }
 };

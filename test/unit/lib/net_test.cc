@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "lib/net/ipv4.h"
+#include "lib/net/ipv6.h"
 #include "lib/net/mac_address.h"
 #include "lib/status/testing/matchers.h"
 
@@ -119,6 +120,49 @@ TEST(Ipv4PrefixTest, ContainsChecksNetworkBitsOnly) {
   ASSERT_THAT(p, IsOk());
   EXPECT_TRUE(p->Contains(*ParseIpv4("192.0.2.200")));
   EXPECT_FALSE(p->Contains(*ParseIpv4("192.0.3.1")));
+}
+
+TEST(ParseIpv6Test, ParsesCompressedFormInNetworkOrder) {
+  auto ip = ParseIpv6("2001:db8::a");
+  ASSERT_THAT(ip, IsOk());
+  EXPECT_EQ((*ip)[0], 0x20);
+  EXPECT_EQ((*ip)[1], 0x01);
+  EXPECT_EQ((*ip)[3], 0xb8);
+  EXPECT_EQ((*ip)[15], 0x0a);
+  EXPECT_EQ(FormatIpv6(*ip), "2001:db8::a");
+}
+
+TEST(ParseIpv6Test, Ipv4AndGarbageAreInvalidAndNamed) {
+  EXPECT_THAT(ParseIpv6("10.0.0.1"), StatusIs(kInvalid, HasSubstr("'10.0.0.1' is not an IPv6")));
+  EXPECT_THAT(ParseIpv6("2001:db8:::1"), StatusIs(kInvalid, HasSubstr("'2001:db8:::1'")));
+  EXPECT_THAT(ParseIpv6(""), StatusIs(kInvalid, HasSubstr("not an IPv6 address")));
+}
+
+TEST(ParseIpv6PrefixTest, ParsesLengthsZeroToOneTwentyEight) {
+  auto p = ParseIpv6Prefix("2001:db8:1::/48");
+  ASSERT_THAT(p, IsOk());
+  EXPECT_EQ(p->len, 48);
+  EXPECT_FALSE(p->HasHostBits());
+  EXPECT_THAT(ParseIpv6Prefix("::/0"), IsOk());
+  EXPECT_THAT(ParseIpv6Prefix("::1/128"), IsOk());
+  EXPECT_THAT(ParseIpv6Prefix("::/129"), StatusIs(kInvalid, HasSubstr("'129' is not 0..128")));
+  EXPECT_THAT(ParseIpv6Prefix("::/"), StatusIs(kInvalid, HasSubstr("prefix length")));
+  EXPECT_THAT(ParseIpv6Prefix("2001:db8::"), StatusIs(kInvalid, HasSubstr("not an IPv6 prefix")));
+  EXPECT_THAT(ParseIpv6Prefix("2001:zz::/32"), StatusIs(kInvalid, HasSubstr("'2001:zz::'")));
+}
+
+TEST(Ipv6PrefixTest, MaskedClearsBitsPastTheLengthInsideAByte) {
+  auto p = ParseIpv6Prefix("2001:db8:ffff::1/36");
+  ASSERT_THAT(p, IsOk());
+  EXPECT_TRUE(p->HasHostBits());
+  EXPECT_EQ(FormatIpv6(p->Masked()), "2001:db8:f000::");
+  EXPECT_TRUE(p->Contains(*ParseIpv6("2001:db8:f123::9")));
+  EXPECT_FALSE(p->Contains(*ParseIpv6("2001:db8:e000::")));
+}
+
+TEST(LooksLikeIpv6Test, AColonMeansIpv6) {
+  EXPECT_TRUE(LooksLikeIpv6("::/0"));
+  EXPECT_FALSE(LooksLikeIpv6("10.0.0.0/8"));
 }
 
 }  // namespace

@@ -9,10 +9,12 @@
 #include <rte_acl.h>
 #include <rte_ip.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "lib/net/ipv6.h"
 #include "lib/status/testing/matchers.h"
 #include "test/testing/frame_builder.h"
 #include "test/testing/mbuf_util.h"
@@ -27,6 +29,7 @@ using ::testing::ElementsAre;
 using ::testing::SizeIs;
 using vswitch::testing::FrameBuilder;
 using vswitch::testing::IsOk;
+using vswitch::testing::TestIpv6;
 using vswitch::testing::TestMac;
 
 // ------------------------------------------------------------ frames
@@ -60,6 +63,34 @@ std::vector<uint8_t> Arp() {
       .Eth(vswitch::testing::kBroadcast, TestMac(1))
       .EtherType(0x0806)
       .Fill(46, 0)
+      .Build();
+}
+
+// IPv6: 2001:db8::<n> (TestIpv6), `proto` after an optional extension chain.
+std::vector<uint8_t> L4Frame6(uint8_t proto, uint16_t src, uint16_t dst, uint16_t sport,
+                              uint16_t dport, bool ext_chain = false) {
+  FrameBuilder b;
+  b.Eth(TestMac(2), TestMac(1)).EtherType(0x86dd);
+  if (ext_chain) {
+    b.Ipv6({.src = TestIpv6(src), .dst = TestIpv6(dst), .next_header = 0})
+        .Ipv6Options(44)
+        .Ipv6Fragment(60, 0)
+        .Ipv6Options(proto);
+  } else {
+    b.Ipv6({.src = TestIpv6(src), .dst = TestIpv6(dst), .next_header = proto});
+  }
+  return b.L4Ports(sport, dport).Fill(16, 0).Build();
+}
+std::vector<uint8_t> Udp6(uint16_t src, uint16_t dst, uint16_t sport, uint16_t dport) {
+  return L4Frame6(17, src, dst, sport, dport);
+}
+std::vector<uint8_t> Fragment6(uint8_t proto, uint16_t src, uint16_t dst) {
+  return FrameBuilder()
+      .Eth(TestMac(2), TestMac(1))
+      .EtherType(0x86dd)
+      .Ipv6({.src = TestIpv6(src), .dst = TestIpv6(dst), .next_header = 44})
+      .Ipv6Fragment(proto, 100 << 3)
+      .Fill(24, 0)
       .Build();
 }
 
@@ -123,15 +154,20 @@ class TapFilterCompilerTest : public ::testing::Test {
     for (const auto& s : sessions) {
       ptrs.push_back(&s);
     }
-    std::vector<rte_acl_ctx*> contexts;
+    std::vector<AclContexts> contexts;
     const std::string prefix = "tfc" + std::to_string(seq_++);
     absl::Status st = CompileTapFilters(ptrs, prefix, &contexts, &ctx_, &cat_);
     snap_ = std::make_unique<dataplane::Snapshot>();
-    for (rte_acl_ctx* c : contexts) {
+    n_v4_ = n_v6_ = 0;
+    for (const AclContexts& c : contexts) {
+      n_v4_ += c.v4 != nullptr;
+      n_v6_ += c.v6 != nullptr;
       if (snap_->n_acl < dataplane::kMaxAclContexts) {
-        snap_->acl[snap_->n_acl++] = c;
+        snap_->acl[snap_->n_acl] = c.v4;
+        snap_->acl6[snap_->n_acl++] = c.v6;
       } else {
-        loose_.push_back(c);
+        loose_.push_back(c.v4);
+        loose_.push_back(c.v6);
       }
     }
     n_contexts_ = contexts.size();
@@ -155,11 +191,13 @@ class TapFilterCompilerTest : public ::testing::Test {
     rte_mbuf* m = vswitch::testing::MbufFromBytes(pool_.get(), frame);
     EXPECT_NE(m, nullptr);
     dataplane::PacketKey key;
-    dataplane::ParseKey(m, 0, &key);
+    dataplane::Ipv6Addrs addrs;
+    dataplane::ParseKey(m, 0, &key, &addrs);
     rte_pktmbuf_free(m);
     const dataplane::PacketKey* keys[1] = {&key};
+    const dataplane::Ipv6Addrs* addr_ptrs[1] = {&addrs};
     Masks out{0xdeadbeef, 0xdeadbeef};
-    dataplane::MatchTapSessions(*snap_, keys, 1, all_, &out.tx, &out.rx);
+    dataplane::MatchTapSessions(*snap_, keys, addr_ptrs, 1, all_, &out.tx, &out.rx);
     return out;
   }
   // Both directions agree; returns the TX mask.
@@ -176,6 +214,8 @@ class TapFilterCompilerTest : public ::testing::Test {
   std::vector<int> ctx_;
   std::vector<int> cat_;
   size_t n_contexts_ = 0;
+  int n_v4_ = 0;  // Non-null contexts of each family.
+  int n_v6_ = 0;
   uint32_t all_ = 0;
 };
 int TapFilterCompilerTest::seq_ = 0;
@@ -433,6 +473,123 @@ TEST_F(TapFilterCompilerTest, NonIpFrameDoesNotMatchRuleOnAddressZero) {
   ASSERT_THAT(Compile({Session({dhcp})}), IsOk());
   EXPECT_EQ(Both(Udp(0, RTE_IPV4(255, 255, 255, 255), 68, 67)), 1u) << "the DHCP discover";
   EXPECT_EQ(Both(Arp()), 0u) << "an ARP frame has a CIDR condition against it";
+}
+
+// ------------------------------------------------------------ IPv6
+
+TEST_F(TapFilterCompilerTest, Ipv6PrefixGoesOnlyToTheIpv6Context) {
+  v1::TapRule r = Rule(1);
+  r.set_dst_cidr("2001:db8::2/128");
+  ASSERT_THAT(Compile({Session({r})}), IsOk());
+  EXPECT_EQ(n_v4_, 0);
+  EXPECT_EQ(n_v6_, 1);
+  EXPECT_EQ(Both(Udp6(1, 2, 5, 6)), 1u);
+  EXPECT_EQ(Both(Udp6(1, 3, 5, 6)), 0u);
+  EXPECT_EQ(Both(Udp(kA, kB, 5, 6)), 0u) << "an IPv6 rule never takes IPv4";
+  EXPECT_EQ(Both(Arp()), 0u);
+}
+
+TEST_F(TapFilterCompilerTest, Ipv4PrefixNeverMatchesIpv6) {
+  v1::TapRule r = Rule(1);
+  r.set_dst_cidr("0.0.0.0/0");
+  ASSERT_THAT(Compile({Session({r})}), IsOk());
+  EXPECT_EQ(n_v6_, 0);
+  EXPECT_EQ(Both(Udp(kA, kB, 5, 6)), 1u);
+  EXPECT_EQ(Both(Udp6(1, 2, 5, 6)), 0u);
+}
+
+TEST_F(TapFilterCompilerTest, RuleWithoutPrefixMatchesBothFamilies) {
+  v1::TapRule r = Rule(1);
+  Ports(r, 17, 53, 53);
+  ASSERT_THAT(Compile({Session({r})}), IsOk());
+  EXPECT_EQ(n_v4_, 1);
+  EXPECT_EQ(n_v6_, 1);
+  EXPECT_EQ(Both(Udp(kA, kB, 1, 53)), 1u);
+  EXPECT_EQ(Both(Udp6(1, 2, 1, 53)), 1u);
+  EXPECT_EQ(Both(Udp6(1, 2, 1, 54)), 0u);
+  EXPECT_EQ(Both(L4Frame6(6, 1, 2, 1, 53)), 0u);
+}
+
+// A prefix ending inside each of the four 32-bit words of the layout, and
+// one that ends on a word boundary.
+TEST_F(TapFilterCompilerTest, Ipv6PrefixOfEveryWordMatchesItsBitsOnly) {
+  struct Case {
+    const char* cidr;
+    const char* in;
+    const char* out;
+  };
+  const Case cases[] = {
+      {"2001:d000::/20", "2001:dfff::1", "2001:e000::1"},
+      {"2001:db8:8000::/33", "2001:db8:8000::1", "2001:db8:7fff::1"},
+      {"2001:db8::/64", "2001:db8::ffff:1", "2001:db8:0:1::1"},
+      {"2001:db8::1:0:0/96", "2001:db8::1:aa:bb", "2001:db8::2:0:0"},
+      {"2001:db8::80/121", "2001:db8::ff", "2001:db8::7f"},
+      {"::/0", "2001:db8::1", nullptr},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.cidr);
+    v1::TapRule r = Rule(1);
+    r.set_src_cidr(c.cidr);
+    ASSERT_THAT(Compile({Session({r})}), IsOk());
+    auto frame = [](const char* src) {
+      auto a = *net::ParseIpv6(src);
+      vswitch::testing::Ipv6Addr s;
+      std::copy(a.begin(), a.end(), s.begin());
+      return FrameBuilder()
+          .Eth(TestMac(2), TestMac(1))
+          .EtherType(0x86dd)
+          .Ipv6({.src = s, .next_header = 17})
+          .L4Ports(1, 2)
+          .Fill(4, 0)
+          .Build();
+    };
+    EXPECT_EQ(Both(frame(c.in)), 1u) << c.in;
+    if (c.out != nullptr) {
+      EXPECT_EQ(Both(frame(c.out)), 0u) << c.out;
+    }
+  }
+}
+
+TEST_F(TapFilterCompilerTest, Ipv6ProtocolAndPortsAreMatchedAfterTheExtensionChain) {
+  v1::TapRule r = Rule(1);
+  Ports(r, 6, 443, 443);
+  r.set_dst_cidr("2001:db8::/32");
+  ASSERT_THAT(Compile({Session({r})}), IsOk());
+  EXPECT_EQ(Both(L4Frame6(6, 1, 2, 40000, 443, /*ext_chain=*/true)), 1u);
+  EXPECT_EQ(Both(L4Frame6(6, 1, 2, 40000, 444, /*ext_chain=*/true)), 0u);
+  EXPECT_EQ(Both(L4Frame6(17, 1, 2, 40000, 443, /*ext_chain=*/true)), 0u);
+}
+
+TEST_F(TapFilterCompilerTest, Ipv6LaterFragmentMatchesItsProtocolButNoPortRule) {
+  v1::TapRule proto = Rule(1);
+  proto.set_protocol(17);
+  v1::TapRule port = Rule(1);
+  Ports(port, 17, 1, 65535);
+  ASSERT_THAT(Compile({Session({proto}), Session({port})}), IsOk());
+  EXPECT_EQ(Both(Fragment6(17, 1, 2)), 0b01u);
+}
+
+TEST_F(TapFilterCompilerTest, Icmpv6RuleAndPriorityWithinTheIpv6Context) {
+  v1::TapRule reject = Rule(5, v1::TAP_ACTION_REJECT);
+  reject.set_src_cidr("2001:db8::1/128");
+  v1::TapRule icmp6 = Rule(10);
+  icmp6.set_protocol(58);
+  ASSERT_THAT(Compile({Session({icmp6, reject})}), IsOk());
+  EXPECT_EQ(Both(L4Frame6(58, 3, 2, 0x8000, 0)), 1u);
+  EXPECT_EQ(Both(L4Frame6(58, 1, 2, 0x8000, 0)), 0u) << "the reject comes first";
+  EXPECT_EQ(Both(L4Frame6(17, 3, 2, 1, 2)), 0u);
+}
+
+TEST_F(TapFilterCompilerTest, SessionsOfBothFamiliesShareOneGroup) {
+  v1::TapRule v4 = Rule(1);
+  v4.set_dst_cidr("10.1.0.0/16");
+  v1::TapRule v6 = Rule(1);
+  v6.set_dst_cidr("2001:db8::/32");
+  ASSERT_THAT(Compile({Session({v4}), Session({v6}), Session({Rule(1)})}), IsOk());
+  EXPECT_EQ(n_contexts_, 1u);
+  EXPECT_EQ(Both(Udp(kA, kB, 1, 2)), 0b101u);
+  EXPECT_EQ(Both(Udp6(1, 2, 1, 2)), 0b110u);
+  EXPECT_EQ(Both(Arp()), 0b100u);
 }
 
 }  // namespace

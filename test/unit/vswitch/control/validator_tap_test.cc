@@ -477,6 +477,60 @@ TEST(ValidateTapRuleTest, UnparseableCidrIsInvalid) {
   }
 }
 
+TEST(ValidateTapRuleTest, Ipv6RuleIsAccepted) {
+  v1::TapRule r;
+  r.set_protocol(6);
+  r.set_src_cidr("2001:db8:1::/48");
+  r.set_dst_cidr("2001:db8:2::7/128");
+  r.mutable_dst_ports()->set_first(443);
+  r.mutable_dst_ports()->set_last(443);
+  EXPECT_THAT(ValidateTapSession(WithRule(r), BaseConfig(), "session."), IsOk());
+  r.set_protocol(58);
+  r.clear_dst_ports();
+  EXPECT_THAT(ValidateTapSession(WithRule(r), BaseConfig(), "session."), IsOk());
+}
+
+TEST(ValidateTapRuleTest, Ipv6CidrWithHostBitsNamesThePrefix) {
+  v1::TapRule r;
+  r.set_dst_cidr("2001:db8::1/64");
+  EXPECT_THAT(ValidateTapSession(WithRule(r), BaseConfig(), "session."),
+              StatusIs(kInvalid, AllOf(HasSubstr("session.rules[0].dst_cidr"),
+                                       HasSubstr("host bits"), HasSubstr("2001:db8::/64"))));
+}
+
+TEST(ValidateTapRuleTest, UnparseableIpv6CidrIsInvalid) {
+  for (const char* bad : {"2001:db8::/129", "2001:db8:::/32", "2001:db8::", "::/x"}) {
+    v1::TapRule r;
+    r.set_src_cidr(bad);
+    EXPECT_THAT(ValidateTapSession(WithRule(r), BaseConfig(), "session."),
+                StatusIs(kInvalid, HasSubstr("session.rules[0].src_cidr")))
+        << bad;
+  }
+}
+
+TEST(ValidateTapRuleTest, PrefixesOfTwoFamiliesInOneRuleAreInvalid) {
+  v1::TapRule r;
+  r.set_src_cidr("10.0.0.0/8");
+  r.set_dst_cidr("2001:db8::/32");
+  EXPECT_THAT(ValidateTapSession(WithRule(r), BaseConfig(), "session."),
+              StatusIs(kInvalid, AllOf(HasSubstr("session.rules[0].dst_cidr"),
+                                       HasSubstr("one family"))));
+}
+
+TEST(ValidateTapRuleTest, IcmpOfTheOtherFamilyIsInvalid) {
+  v1::TapRule r;
+  r.set_protocol(1);
+  r.set_dst_cidr("2001:db8::/32");
+  EXPECT_THAT(ValidateTapSession(WithRule(r), BaseConfig(), "session."),
+              StatusIs(kInvalid, AllOf(HasSubstr("session.rules[0].protocol"),
+                                       HasSubstr("ICMPv6 is 58"))));
+  r.set_protocol(58);
+  r.set_dst_cidr("10.0.0.0/8");
+  EXPECT_THAT(ValidateTapSession(WithRule(r), BaseConfig(), "session."),
+              StatusIs(kInvalid, AllOf(HasSubstr("session.rules[0].protocol"),
+                                       HasSubstr("ICMP is 1"))));
+}
+
 TEST(ValidateTapRuleTest, ProtocolAbove255IsInvalid) {
   v1::TapRule r;
   r.set_protocol(256);

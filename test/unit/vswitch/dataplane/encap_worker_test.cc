@@ -420,6 +420,30 @@ TEST_F(InnerFlowHashTest, Ipv4DifferentFlowsHashDifferently) {
   EXPECT_NE(h, HashOf(InnerUdpFrame(kVmB, kVmA, kIpA, RTE_IPV4(10, 1, 0, 3), 40000, 53, 20)));
 }
 
+std::vector<uint8_t> Udp6Frame(const Mac& dst, const Mac& src, uint16_t a, uint16_t b,
+                               uint16_t sport, uint16_t dport) {
+  return FrameBuilder()
+      .Eth(dst, src)
+      .EtherType(0x86dd)
+      .Ipv6({.src = vswitch::testing::TestIpv6(a), .dst = vswitch::testing::TestIpv6(b)})
+      .L4Ports(sport, dport)
+      .Fill(4, 0)
+      .Fill(20, 0)
+      .Build();
+}
+
+TEST_F(InnerFlowHashTest, Ipv6BothDirectionsHashTheSameAndIgnoreMacs) {
+  const uint32_t h = HashOf(Udp6Frame(kVmB, kVmA, 1, 2, 40000, 53));
+  EXPECT_EQ(h, HashOf(Udp6Frame(kVmA, kVmB, 2, 1, 53, 40000)));
+  EXPECT_EQ(h, HashOf(Udp6Frame(TestMac(9), TestMac(8), 1, 2, 40000, 53)));
+}
+
+TEST_F(InnerFlowHashTest, Ipv6DifferentFlowsHashDifferently) {
+  const uint32_t h = HashOf(Udp6Frame(kVmB, kVmA, 1, 2, 40000, 53));
+  EXPECT_NE(h, HashOf(Udp6Frame(kVmB, kVmA, 1, 2, 40001, 53)));
+  EXPECT_NE(h, HashOf(Udp6Frame(kVmB, kVmA, 1, 3, 40000, 53)));
+}
+
 TEST_F(InnerFlowHashTest, NonIpBothDirectionsHashTheSame) {
   EXPECT_EQ(HashOf(ExperimentalFrame(kVmB, kVmA, 60)), HashOf(ExperimentalFrame(kVmA, kVmB, 60)));
 }

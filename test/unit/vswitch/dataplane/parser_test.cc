@@ -17,6 +17,8 @@ namespace {
 using ::testing::ElementsAreArray;
 using vswitch::testing::FrameBuilder;
 using vswitch::testing::Ipv4Fields;
+using vswitch::testing::Ipv6Fields;
+using vswitch::testing::TestIpv6;
 using vswitch::testing::Mac;
 using vswitch::testing::MbufAtEndOfRoom;
 using vswitch::testing::MbufFromBytes;
@@ -56,6 +58,18 @@ class ParserTest : public ::testing::Test {
   }
   PacketKey Parse(const std::vector<uint8_t>& bytes) {
     return ParseCut(bytes, static_cast<uint16_t>(bytes.size()));
+  }
+  // With the IPv6 addresses the key's digests stand for.
+  PacketKey Parse6(const std::vector<uint8_t>& bytes, Ipv6Addrs* addrs) {
+    rte_mbuf* m = MbufFromBytes(pool_, bytes);
+    EXPECT_NE(m, nullptr);
+    PacketKey key;
+    std::memset(&key, 0xee, sizeof(key));
+    if (m != nullptr) {
+      ParseKey(m, kInPort, &key, addrs);
+      rte_pktmbuf_free(m);
+    }
+    return key;
   }
 
   static rte_mempool* pool_;
@@ -388,6 +402,147 @@ TEST_F(ParserTest, MaskToL2KeepingSourceIpKeepsOnlyItBesideL2) {
     o.MaskToL2(true);
     return o;
   }()));
+}
+
+// ------------------------------------------------------------ IPv6
+
+std::vector<uint8_t> Udp6(uint16_t sport, uint16_t dport) {
+  return FrameBuilder()
+      .Eth(kDst, kSrc)
+      .EtherType(0x86dd)
+      .Ipv6({})
+      .L4Ports(sport, dport)
+      .Fill(4, 0)
+      .Fill(10, 0x5a)
+      .Build();
+}
+
+TEST_F(ParserTest, Ipv6UdpGivesDigestsAddressesProtocolAndPorts) {
+  Ipv6Addrs a;
+  const PacketKey k = Parse6(Udp6(1111, 2222), &a);
+  EXPECT_EQ(k.flags, kKeyL2 | kKeyIpv6 | kKeyL4);
+  EXPECT_EQ(k.ether_type, RTE_BE16(0x86dd));
+  EXPECT_THAT(a.src, ElementsAreArray(TestIpv6(1)));
+  EXPECT_THAT(a.dst, ElementsAreArray(TestIpv6(2)));
+  EXPECT_EQ(k.src_ip, Ipv6Digest(a.src));
+  EXPECT_EQ(k.dst_ip, Ipv6Digest(a.dst));
+  EXPECT_NE(k.src_ip, k.dst_ip);
+  EXPECT_EQ(k.proto, 17);
+  EXPECT_EQ(k.src_port, rte_cpu_to_be_16(1111));
+  EXPECT_EQ(k.dst_port, rte_cpu_to_be_16(2222));
+}
+
+TEST_F(ParserTest, Ipv6PortsAreFoundAfterExtensionHeaders) {
+  const auto frame = FrameBuilder()
+                         .Eth(kDst, kSrc)
+                         .EtherType(0x86dd)
+                         .Ipv6({.next_header = 0})
+                         .Ipv6Options(44)
+                         .Ipv6Fragment(6, 0x0001)  // First fragment, more follow.
+                         .L4Ports(80, 443)
+                         .Fill(16, 0)
+                         .Build();
+  Ipv6Addrs a;
+  const PacketKey k = Parse6(frame, &a);
+  EXPECT_EQ(k.flags, kKeyL2 | kKeyIpv6 | kKeyFrag | kKeyL4);
+  EXPECT_EQ(k.proto, 6);
+  EXPECT_EQ(k.src_port, rte_cpu_to_be_16(80));
+  EXPECT_EQ(k.dst_port, rte_cpu_to_be_16(443));
+}
+
+TEST_F(ParserTest, Ipv6LaterFragmentHasProtocolButNoPorts) {
+  const auto frame = FrameBuilder()
+                         .Eth(kDst, kSrc)
+                         .EtherType(0x86dd)
+                         .Ipv6({.next_header = 44})
+                         .Ipv6Fragment(17, 185 << 3)
+                         .L4Ports(80, 443)
+                         .Fill(16, 0)
+                         .Build();
+  Ipv6Addrs a;
+  const PacketKey k = Parse6(frame, &a);
+  EXPECT_EQ(k.flags, kKeyL2 | kKeyIpv6 | kKeyFrag);
+  EXPECT_EQ(k.proto, 17);
+  EXPECT_EQ(k.src_port, 0);
+}
+
+TEST_F(ParserTest, Ipv6WithUnknownUpperLayerKeepsAddressesOnly) {
+  // A destination options header cut by the payload length.
+  const auto frame = FrameBuilder()
+                         .Eth(kDst, kSrc)
+                         .EtherType(0x86dd)
+                         .Ipv6({.next_header = 60, .payload_length = 4})
+                         .Ipv6Options(17)
+                         .L4Ports(1, 2)
+                         .Build();
+  Ipv6Addrs a;
+  const PacketKey k = Parse6(frame, &a);
+  EXPECT_EQ(k.flags, kKeyL2 | kKeyIpv6);
+  EXPECT_EQ(k.proto, 0);
+  EXPECT_THAT(a.dst, ElementsAreArray(TestIpv6(2)));
+}
+
+TEST_F(ParserTest, Ipv6WithoutRoomForPortsHasNoL4) {
+  const auto frame = FrameBuilder()
+                         .Eth(kDst, kSrc)
+                         .EtherType(0x86dd)
+                         .Ipv6({.payload_length = 3})
+                         .L4Ports(1, 2)
+                         .Build();
+  Ipv6Addrs a;
+  EXPECT_EQ(Parse6(frame, &a).flags, kKeyL2 | kKeyIpv6);
+}
+
+TEST_F(ParserTest, CutOrBadIpv6HeaderKeepsL2OnlyAndLeavesAddressesAlone) {
+  const auto frame = Udp6(1, 2);
+  for (uint16_t len = 14; len < 14 + 40; ++len) {
+    SCOPED_TRACE(len);
+    EXPECT_EQ(ParseCut(frame, len).flags, kKeyL2);
+  }
+  const auto v4_in_v6 = FrameBuilder()
+                            .Eth(kDst, kSrc)
+                            .EtherType(0x86dd)
+                            .Ipv6({.version = 4})
+                            .L4Ports(1, 2)
+                            .Build();
+  Ipv6Addrs a;
+  std::memset(&a, 0x77, sizeof(a));
+  EXPECT_EQ(Parse6(v4_in_v6, &a).flags, kKeyL2);
+  EXPECT_EQ(a.src[0], 0x77);
+}
+
+TEST_F(ParserTest, VlanTaggedIpv6Parses) {
+  const auto frame = FrameBuilder()
+                         .Eth(kDst, kSrc)
+                         .Tag(0x8100, 0x0064)
+                         .EtherType(0x86dd)
+                         .Ipv6({.next_header = 6})
+                         .L4Ports(5, 6)
+                         .Fill(16, 0)
+                         .Build();
+  Ipv6Addrs a;
+  const PacketKey k = Parse6(frame, &a);
+  EXPECT_EQ(k.flags, kKeyL2 | kKeyIpv6 | kKeyL4);
+  EXPECT_EQ(k.vlan_tci, RTE_BE16(0x0064));
+  EXPECT_EQ(k.dst_port, rte_cpu_to_be_16(6));
+}
+
+TEST_F(ParserTest, Ipv6BytesPastDataLenDoNotChangeTheKey) {
+  const auto frame = Udp6(0x1111, 0x2222);
+  for (uint16_t len = 0; len <= frame.size(); ++len) {
+    SCOPED_TRACE(len);
+    std::vector<uint8_t> other(frame.begin(), frame.begin() + len);
+    other.resize(frame.size(), 0xc3);
+    EXPECT_TRUE(ParseCut(frame, len).Equals(ParseCut(other, len)));
+  }
+}
+
+TEST_F(ParserTest, MaskToL2DropsIpv6) {
+  Ipv6Addrs a;
+  PacketKey k = Parse6(Udp6(1, 2), &a);
+  k.MaskToL2();
+  EXPECT_EQ(k.flags, kKeyL2);
+  EXPECT_EQ(k.dst_ip, 0u);
 }
 
 }  // namespace

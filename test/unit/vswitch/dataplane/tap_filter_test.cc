@@ -52,37 +52,78 @@ std::vector<uint8_t> Arp() {
 // byte as part of the setup and then subsequent bytes must be in groups of 4
 // consecutive bytes." A field sharing the first input word with the first
 // field is never read at classify time and shifts every later byte.
+// Both layouts (IPv4, IPv6): the field definitions and the input's size.
+struct Layout {
+  const char* name;
+  std::vector<rte_acl_field_def> defs;
+  size_t input_size;
+};
+
+std::vector<Layout> Layouts() {
+  std::vector<rte_acl_field_def> v4(kNumAclFields);
+  GetAclFieldDefs(v4.data());
+  std::vector<rte_acl_field_def> v6(kNumAcl6Fields);
+  GetAcl6FieldDefs(v6.data());
+  return {{"ipv4", v4, sizeof(AclInput)}, {"ipv6", v6, sizeof(AclInput6)}};
+}
+
 TEST(AclLayoutTest, FirstInputWordHoldsOnlyTheOneByteFirstField) {
-  rte_acl_field_def defs[kNumAclFields];
-  GetAclFieldDefs(defs);
-  EXPECT_EQ(defs[0].size, 1);
-  for (int f = 1; f < kNumAclFields; ++f) {
-    EXPECT_NE(defs[f].input_index, defs[0].input_index)
-        << "field " << f << " shares the first input word with the first field";
+  for (const Layout& l : Layouts()) {
+    SCOPED_TRACE(l.name);
+    const auto& defs = l.defs;
+    EXPECT_EQ(defs[0].size, 1);
+    for (size_t f = 1; f < defs.size(); ++f) {
+      EXPECT_NE(defs[f].input_index, defs[0].input_index)
+          << "field " << f << " shares the first input word with the first field";
+      EXPECT_EQ(defs[f].field_index, f);
+    }
   }
 }
 
 TEST(AclLayoutTest, OtherInputWordsAreFourConsecutiveBytes) {
-  rte_acl_field_def defs[kNumAclFields];
-  GetAclFieldDefs(defs);
-  for (int f = 1; f < kNumAclFields; ++f) {
-    if (defs[f].input_index == defs[0].input_index) {
-      continue;  // Reported by the test above.
-    }
-    uint32_t lo = defs[f].offset;
-    uint32_t hi = defs[f].offset + defs[f].size;
-    uint32_t bytes = 0;
-    for (int g = 1; g < kNumAclFields; ++g) {
-      if (defs[g].input_index == defs[f].input_index) {
-        lo = std::min<uint32_t>(lo, defs[g].offset);
-        hi = std::max<uint32_t>(hi, defs[g].offset + defs[g].size);
-        bytes += defs[g].size;
+  for (const Layout& l : Layouts()) {
+    SCOPED_TRACE(l.name);
+    const auto& defs = l.defs;
+    for (size_t f = 1; f < defs.size(); ++f) {
+      if (defs[f].input_index == defs[0].input_index) {
+        continue;  // Reported by the test above.
       }
+      uint32_t lo = defs[f].offset;
+      uint32_t hi = defs[f].offset + defs[f].size;
+      uint32_t bytes = 0;
+      for (size_t g = 1; g < defs.size(); ++g) {
+        if (defs[g].input_index == defs[f].input_index) {
+          lo = std::min<uint32_t>(lo, defs[g].offset);
+          hi = std::max<uint32_t>(hi, defs[g].offset + defs[g].size);
+          bytes += defs[g].size;
+        }
+      }
+      EXPECT_EQ(bytes % 4, 0u) << "input word of field " << f;
+      EXPECT_EQ(hi - lo, bytes) << "fields of the input word of field " << f
+                                << " are not adjacent";
+      EXPECT_LE(hi, l.input_size);
     }
-    EXPECT_EQ(bytes % 4, 0u) << "input word of field " << f;
-    EXPECT_EQ(hi - lo, bytes) << "fields of the input word of field " << f << " are not adjacent";
-    EXPECT_LE(hi, sizeof(AclInput));
   }
+}
+
+TEST(FillAclInputTest, Ipv6CopiesAddressesAndPorts) {
+  PacketKey k{};
+  k.proto = 58;
+  k.src_port = rte_cpu_to_be_16(7);
+  Ipv6Addrs a;
+  for (int i = 0; i < 16; ++i) {
+    a.src[i] = static_cast<uint8_t>(i);
+    a.dst[i] = static_cast<uint8_t>(0x80 + i);
+  }
+  AclInput6 in;
+  std::memset(&in, 0xee, sizeof(in));
+  FillAclInput6(k, a, kAclDirFromVm, &in);
+  EXPECT_EQ(in.proto, 58);
+  EXPECT_EQ(in.pad[0] | in.pad[1] | in.pad[2], 0);
+  EXPECT_EQ(in.meta, rte_cpu_to_be_32(kAclDirFromVm));
+  EXPECT_EQ(std::memcmp(in.src, a.src, 16), 0);
+  EXPECT_EQ(std::memcmp(in.dst, a.dst, 16), 0);
+  EXPECT_EQ(in.src_port, k.src_port);
 }
 
 // The direction's encoding is checked by behaviour (DirectionFieldSeparatesTxFromRx).
@@ -156,18 +197,21 @@ class MatchTapSessionsTest : public ::testing::Test {
   std::vector<std::pair<uint32_t, uint32_t>> Match(const std::vector<std::vector<uint8_t>>& frames,
                                                    uint32_t tx_candidates) {
     std::vector<PacketKey> keys(frames.size());
+    std::vector<Ipv6Addrs> addrs(frames.size());
     std::vector<const PacketKey*> ptrs;
+    std::vector<const Ipv6Addrs*> addr_ptrs;
     for (size_t i = 0; i < frames.size(); ++i) {
       rte_mbuf* m = MbufFromBytes(pool_.get(), frames[i]);
       EXPECT_NE(m, nullptr);
-      ParseKey(m, 0, &keys[i]);
+      ParseKey(m, 0, &keys[i], &addrs[i]);
       rte_pktmbuf_free(m);
       ptrs.push_back(&keys[i]);
+      addr_ptrs.push_back(&addrs[i]);
     }
     std::vector<uint32_t> tx(frames.size(), 0xdeadbeef);
     std::vector<uint32_t> rx(frames.size(), 0xdeadbeef);
-    MatchTapSessions(*snap_, ptrs.data(), static_cast<uint16_t>(frames.size()), tx_candidates,
-                     tx.data(), rx.data());
+    MatchTapSessions(*snap_, ptrs.data(), addr_ptrs.data(), static_cast<uint16_t>(frames.size()),
+                     tx_candidates, tx.data(), rx.data());
     std::vector<std::pair<uint32_t, uint32_t>> out;
     for (size_t i = 0; i < frames.size(); ++i) {
       out.emplace_back(tx[i], rx[i]);
